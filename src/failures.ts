@@ -1,0 +1,234 @@
+// The wording of every failure: what happened and what to do next. Pure.
+// Nothing here quotes the client secret or a token: answer excerpts pass
+// through redact() first.
+
+export interface AttemptFailure {
+  /** Worth another attempt (a transient network error, 408, 429 or 5xx). */
+  readonly retryable: boolean;
+  /** A few words for the retry log line, e.g. "HTTP 503 internal_error". */
+  readonly summary: string;
+  /** The full explanation for the step's error annotation. */
+  readonly message: string;
+  /** The Retry-After header of the answer, if any. */
+  readonly retryAfter?: string | undefined;
+}
+
+export interface FailureContext {
+  /** host[:port] of the IMS token endpoint. */
+  readonly host: string;
+  readonly scopes: readonly string[];
+  /** Values that must never be shown: the client secret. */
+  readonly secrets: readonly string[];
+}
+
+const MASK = '***';
+const EXCERPT_LENGTH = 200;
+// A JWT (the shape of IMS access tokens), or the value of an access_token field.
+const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*)*/g;
+const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")[^"]*/g;
+
+export function redact(text: string, secrets: readonly string[]): string {
+  let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
+  for (const secret of secrets) {
+    for (const form of new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)])) {
+      redacted = redacted.split(form).join(MASK);
+    }
+  }
+  return redacted;
+}
+
+/** A short single-line excerpt of an answer body, safe to print. */
+export function excerpt(body: string, secrets: readonly string[]): string {
+  // eslint-disable-next-line no-control-regex
+  const line = redact(body, secrets).replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
+  if (line === '') return '(empty body)';
+  return JSON.stringify(line.length > EXCERPT_LENGTH ? `${line.slice(0, EXCERPT_LENGTH)}…` : line);
+}
+
+function debugIdNote(debugId: string | undefined): string {
+  return debugId ? ` (x-debug-id: ${debugId.slice(0, 100)})` : '';
+}
+
+const SUPPORT_NOTE = 'If it persists, give Adobe support the x-debug-id.';
+
+function hintFor(error: string, retryable: boolean, context: FailureContext): string {
+  switch (error) {
+    case 'invalid_client':
+      return (
+        'Check the client-id and client-secret inputs: they must be the client ID and a current client secret ' +
+        'of an OAuth Server-to-Server credential. The secret may have been rotated in the Adobe Developer Console; ' +
+        'update the repository secret.'
+      );
+    case 'invalid_scope':
+      return (
+        `The credential is not granted one of the requested scopes (${context.scopes.join(', ')}). ` +
+        'Request only the scopes of the APIs added to the Developer Console project (set the scopes input), ' +
+        'or add the missing API to the project.'
+      );
+    case 'unauthorized_client':
+      return (
+        'This client may not use the client_credentials grant: use an OAuth Server-to-Server credential ' +
+        'from the Adobe Developer Console project, not an OAuth Web App, single-page app or JWT credential.'
+      );
+    default:
+      return retryable
+        ? `IMS may be having trouble; try again later. ${SUPPORT_NOTE}`
+        : `Check the inputs against the credential in the Adobe Developer Console. ${SUPPORT_NOTE}`;
+  }
+}
+
+/** An RFC 6749 error answer from IMS: {"error": ..., "error_description": ...}. */
+export function imsErrorFailure(
+  status: number,
+  error: string,
+  description: string | undefined,
+  debugId: string | undefined,
+  retryable: boolean,
+  context: FailureContext,
+): Omit<AttemptFailure, 'retryAfter'> {
+  const code = redact(error, context.secrets).slice(0, 100);
+  const detail = description ? `: ${redact(description, context.secrets).slice(0, 300)}` : '';
+  return {
+    retryable,
+    summary: `HTTP ${status} ${code}`,
+    message:
+      `IMS refused the token request with HTTP ${status} ${code}${detail}${debugIdNote(debugId)}. ` +
+      hintFor(error, retryable, context),
+  };
+}
+
+/** An answer that is not what IMS sends: HTML from a gateway, truncated JSON, no token. */
+export function unexpectedAnswerFailure(
+  status: number,
+  problem: string,
+  contentType: string | undefined,
+  body: string,
+  debugId: string | undefined,
+  retryable: boolean,
+  context: FailureContext,
+): Omit<AttemptFailure, 'retryAfter'> {
+  return {
+    retryable,
+    summary: `HTTP ${status} ${problem}`,
+    message:
+      `${context.host} answered HTTP ${status} ${problem} (content type ${contentType ?? 'none'})${debugIdNote(debugId)}: ` +
+      `${excerpt(body, context.secrets)}. Check that ims-url is the IMS base URL, and that no proxy or gateway ` +
+      'rewrites the answer.',
+  };
+}
+
+export function redirectFailure(status: number, location: string | undefined, context: FailureContext): AttemptFailure {
+  const target = location ? ` to ${excerpt(location, context.secrets)}` : '';
+  return {
+    retryable: false,
+    summary: `HTTP ${status} redirect`,
+    message:
+      `${context.host} answered HTTP ${status}, a redirect${target}. Redirects are not followed because they ` +
+      'could carry the client secret to another host. Set ims-url to the IMS base URL itself, such as ' +
+      'https://ims-na1.adobelogin.com.',
+  };
+}
+
+/** Why a request got no answer, from the error code Node (or the transport) gives. */
+export interface NetworkProblem {
+  readonly code: string | undefined;
+  readonly detail: string;
+  /** The proxy the request went through (no credentials), if any. */
+  readonly proxy?: string | undefined;
+}
+
+export const TIMEOUT_CODE = 'ETIMEOUT_ATTEMPT';
+export const TOO_LARGE_CODE = 'EANSWER_TOO_LARGE';
+
+const TRANSIENT_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed while sending',
+  ETIMEDOUT: 'connection timed out',
+  EAI_AGAIN: 'temporary DNS failure',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  ENETDOWN: 'network down',
+  EHOSTDOWN: 'host down',
+};
+
+const TLS_HINT =
+  "If the runner sits behind a TLS-inspecting proxy or IMS is reached through a private CA, set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate.";
+
+function isTlsCode(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL/.test(code);
+}
+
+export function networkFailure(problem: NetworkProblem, timeoutMs: number, context: FailureContext): AttemptFailure {
+  const { host } = context;
+  const code = problem.code ?? '';
+  const detail = redact(problem.detail, context.secrets);
+  const via = problem.proxy ? ` through the proxy ${problem.proxy}` : '';
+
+  if (code === TIMEOUT_CODE) {
+    const seconds = timeoutMs / 1000;
+    return {
+      retryable: true,
+      summary: `no complete answer within ${seconds} s`,
+      message: `No complete answer from ${host}${via} within ${seconds} s (timeout-seconds). Check the runner's network, or raise timeout-seconds.`,
+    };
+  }
+  if (code === TOO_LARGE_CODE) {
+    return {
+      retryable: false,
+      summary: 'answer too large',
+      message: `${host} sent ${detail}; an IMS token answer is a few kilobytes, so it was refused. Check that ims-url is the IMS base URL.`,
+    };
+  }
+  const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+  if (problem.proxy && proxyStatus) {
+    const auth =
+      proxyStatus === '407'
+        ? ' It requires authentication: put its user name and password in the proxy URL (http://user:password@proxy:port), or ask for the runner to be allowed through.'
+        : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
+    return {
+      retryable: false,
+      summary: `proxy answered HTTP ${proxyStatus}`,
+      message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${auth}`,
+    };
+  }
+  if (isTlsCode(code)) {
+    return {
+      retryable: false,
+      summary: `TLS error ${code}`,
+      message: `The TLS connection to ${host}${via} failed: ${detail} (${code}). ${TLS_HINT}`,
+    };
+  }
+  if (code === 'ENOTFOUND') {
+    return {
+      retryable: false,
+      summary: 'host not found',
+      message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
+    };
+  }
+  const transient = TRANSIENT_CODES[code];
+  if (transient !== undefined) {
+    return {
+      retryable: true,
+      summary: `${transient}${via} (${code})`,
+      message: `Could not reach ${host}${via}: ${transient} (${detail}). Check ims-url and the runner's network and proxy settings (HTTPS_PROXY, NO_PROXY).`,
+    };
+  }
+  return {
+    retryable: false,
+    summary: `network error ${code || 'without a code'}`,
+    message: `The request to ${host}${via} failed: ${detail}${code ? ` (${code})` : ''}. Check ims-url and the runner's network and proxy settings.`,
+  };
+}
+
+/** The step's final message: the last failure, and how many attempts were made. */
+export function finalMessage(failure: AttemptFailure, attempts: number, retries: number): string {
+  const count = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+  const why = failure.retryable
+    ? ` (retries: ${retries})`
+    : attempts === 1
+      ? ' (not retried: this failure would not go away by itself)'
+      : '';
+  return `Could not get an Adobe IMS access token after ${count}${why}. ${failure.message}`;
+}

@@ -1,0 +1,199 @@
+// Parsing and validation of the action's inputs. Pure: it never touches the
+// network or the log, and no error it raises quotes the client secret.
+
+export const INPUT_NAMES = [
+  'client-id',
+  'client-secret',
+  'scopes',
+  'org-id',
+  'ims-url',
+  'retries',
+  'timeout-seconds',
+] as const;
+
+export type InputName = (typeof INPUT_NAMES)[number];
+
+/** The defaults declared in action.yml (a test keeps the two equal). */
+export const INPUT_DEFAULTS = {
+  scopes: 'openid,AdobeID,profile,additional_info.projectedProductContext',
+  'org-id': '',
+  'ims-url': 'https://ims-na1.adobelogin.com',
+  retries: '3',
+  'timeout-seconds': '30',
+} as const satisfies Partial<Record<InputName, string>>;
+
+export const MAX_RETRIES = 10;
+export const MAX_TIMEOUT_SECONDS = 600;
+export const TOKEN_PATH = '/ims/token/v3';
+
+export interface ActionInputs {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  readonly orgId: string | undefined;
+  readonly tokenUrl: URL;
+  readonly retries: number;
+  readonly timeoutMs: number;
+}
+
+/** Returns an input's value, trimmed, or '' when it is not set. */
+export type InputReader = (name: InputName) => string;
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/**
+ * Reads and checks every input. An optional input left empty takes its
+ * action.yml default, so a step that passes `retries: ${{ vars.UNSET }}`
+ * behaves like one that leaves it out.
+ */
+export function parseInputs(read: InputReader): ActionInputs {
+  const valueOf = (name: InputName): string => {
+    const value = read(name);
+    if (value !== '') return value;
+    return (INPUT_DEFAULTS as Partial<Record<InputName, string>>)[name] ?? '';
+  };
+  return {
+    clientId: parseClientId(valueOf('client-id')),
+    clientSecret: parseClientSecret(valueOf('client-secret')),
+    scopes: parseScopes(valueOf('scopes')),
+    orgId: parseOrgId(valueOf('org-id')),
+    tokenUrl: parseImsUrl(valueOf('ims-url')),
+    retries: parseRetries(valueOf('retries')),
+    timeoutMs: parseTimeoutSeconds(valueOf('timeout-seconds')) * 1000,
+  };
+}
+
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+// RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
+const WHOLE_NUMBER = /^\d+$/;
+const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
+
+/** A short, single-line rendering of a value for an error message. */
+export function quote(value: string): string {
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return JSON.stringify(shown);
+}
+
+function requireValue(name: InputName, value: string, expected: string): void {
+  if (value === '') {
+    throw new InputError(`Input ${name} is required: ${expected}.`);
+  }
+}
+
+export function parseClientId(value: string): string {
+  const expected =
+    'the client ID of the OAuth Server-to-Server credential in the Adobe Developer Console';
+  requireValue('client-id', value, expected);
+  if (value.length > 255 || !PRINTABLE_ASCII.test(value)) {
+    // Not quoted: a value this far off may be a secret pasted into the wrong input.
+    throw new InputError(
+      `Input client-id must be ${expected}: up to 255 printable ASCII characters without spaces.`,
+    );
+  }
+  return value;
+}
+
+export function parseClientSecret(value: string): string {
+  requireValue(
+    'client-secret',
+    value,
+    'the client secret of the credential, passed from a secret such as ${{ secrets.FUSION_CLIENT_SECRET }}',
+  );
+  if (value.length > 1024 || CONTROL_CHARACTER.test(value)) {
+    throw new InputError(
+      'Input client-secret must be one client secret: a single line of at most 1024 characters, without control characters.',
+    );
+  }
+  return value;
+}
+
+export function parseScopes(value: string): string[] {
+  const scopes = [...new Set(value.split(/[\s,]+/).filter((scope) => scope !== ''))];
+  if (scopes.length === 0) {
+    throw new InputError(
+      `Input scopes must name at least one scope, separated by commas, spaces or newlines (default: ${INPUT_DEFAULTS.scopes}).`,
+    );
+  }
+  const invalid = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
+  if (invalid !== undefined) {
+    throw new InputError(
+      `Input scopes has an invalid scope ${quote(invalid)}: a scope is printable ASCII without quotes or backslashes.`,
+    );
+  }
+  return scopes;
+}
+
+export function parseOrgId(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (!IMS_ORG_ID.test(value)) {
+    throw new InputError(
+      `Input org-id must be an IMS organization ID such as 0123456789ABCDEF01234567@AdobeOrg, got ${quote(value)}. ` +
+        'The numeric Fusion organization ID belongs in the x-organization-id header of Fusion API calls, not here.',
+    );
+  }
+  return value;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+/** Turns the IMS base URL into the token endpoint's URL. */
+export function parseImsUrl(value: string): URL {
+  const expected = `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`Input ims-url must be ${expected}; ${quote(value)} is not a URL.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Not quoted: it holds credentials.
+    throw new InputError(`Input ims-url must not contain a user name or password; give ${expected}.`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new InputError(
+      `Input ims-url must use https (plain http only for a loopback host such as localhost), got ${quote(value)}.`,
+    );
+  }
+  if (value.includes('?') || value.includes('#')) {
+    throw new InputError(`Input ims-url must not have a query or a fragment; give ${expected}.`);
+  }
+  const basePath = url.pathname.replace(/\/+$/, '');
+  if (basePath.endsWith(TOKEN_PATH)) {
+    throw new InputError(
+      `Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`,
+    );
+  }
+  return new URL(`${url.origin}${basePath}${TOKEN_PATH}`);
+}
+
+export function parseRetries(value: string): number {
+  const retries = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
+  if (!(retries <= MAX_RETRIES)) {
+    throw new InputError(
+      `Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`,
+    );
+  }
+  return retries;
+}
+
+export function parseTimeoutSeconds(value: string): number {
+  const seconds = DECIMAL_NUMBER.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw new InputError(
+      `Input timeout-seconds must be a number of seconds greater than 0 and at most ${MAX_TIMEOUT_SECONDS}, got ${quote(value)}.`,
+    );
+  }
+  return seconds;
+}

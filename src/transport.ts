@@ -1,0 +1,119 @@
+// The one place that touches the network: a single HTTP POST, read in full,
+// with a limit on its total time and on the size of the answer. Proxies
+// (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
+// Redirects are never followed: a 3xx is returned like any other answer.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { HttpClient, getProxyUrl } from '@actions/http-client';
+import { TIMEOUT_CODE, TOO_LARGE_CODE } from './failures.js';
+import type { HttpAnswer } from './ims.js';
+
+export interface HttpPost {
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** Limit for the whole exchange, from connecting to the last byte of the answer. */
+  readonly timeoutMs: number;
+  readonly maxAnswerBytes: number;
+}
+
+export type PostFunction = (request: HttpPost) => Promise<HttpAnswer>;
+
+/** A request that got no complete answer. */
+export class TransportError extends Error {
+  override name = 'TransportError';
+  constructor(
+    readonly code: string | undefined,
+    message: string,
+    /** The proxy used, without credentials. */
+    readonly proxy?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The proxy @actions/http-client would use for this URL, without credentials. */
+export function proxyFor(url: URL): string | undefined {
+  const proxy = getProxyUrl(url.href);
+  if (proxy === '') return undefined;
+  const { protocol, host } = new URL(proxy);
+  return `${protocol}//${host}`;
+}
+
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string | undefined> {
+  const flat: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+export function createPost(userAgent: string): PostFunction {
+  const client = new HttpClient(userAgent, [], { allowRedirects: false, keepAlive: false });
+  return (request) => post(client, request);
+}
+
+function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
+  const { url, timeoutMs, maxAnswerBytes } = request;
+  const proxy = proxyFor(url);
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    let settled = false;
+    const settle = (error: TransportError | undefined, answer?: HttpAnswer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        req.destroy();
+        reject(error);
+      } else {
+        resolve(answer as HttpAnswer);
+      }
+    };
+    const failWith = (code: string | undefined, message: string): void =>
+      settle(new TransportError(code, message, proxy));
+
+    const transport = url.protocol === 'https:' ? https : http;
+    const req = transport.request(
+      url,
+      {
+        method: 'POST',
+        agent: client.getAgent(url.href),
+        headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
+      },
+      (res) => {
+        const declared = Number(res.headers['content-length']);
+        if (declared > maxAnswerBytes) {
+          failWith(TOO_LARGE_CODE, `an answer of ${declared} bytes, more than the ${maxAnswerBytes} allowed`);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > maxAnswerBytes) {
+            failWith(TOO_LARGE_CODE, `an answer of more than the ${maxAnswerBytes} bytes allowed`);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () =>
+          settle(undefined, {
+            status: res.statusCode ?? 0,
+            headers: flattenHeaders(res.headers),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', (error: NodeJS.ErrnoException) => failWith(error.code, error.message));
+        // A connection closed mid-answer ends the response without an error on some paths.
+        res.on('aborted', () => failWith('ECONNRESET', 'the connection closed before the answer was complete'));
+      },
+    );
+    const timer = setTimeout(
+      () => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`),
+      timeoutMs,
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => failWith(error.code, error.message));
+    req.end(request.body);
+  });
+}
