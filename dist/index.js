@@ -32002,7 +32002,8 @@ function retryAfterMs(header, nowMs) {
         waitMs = Number(value) * 1000;
     }
     else {
-        const date = Date.parse(value);
+        // An HTTP date names its day and month; Date.parse alone also takes "1.5".
+        const date = /^[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
         if (Number.isNaN(date))
             return undefined;
         waitMs = Math.max(0, date - nowMs);

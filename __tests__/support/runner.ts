@@ -64,7 +64,7 @@ export interface RunOptions {
   readonly inputs: Record<string, string>;
   /** Extra environment (HTTPS_PROXY, STATE_*, ...). */
   readonly env?: Record<string, string>;
-  /** Which script of the bundle: runs.main by default. */
+  /** The script to run, absolute or from the repository root: runs.main by default. */
   readonly entry?: string;
   /** Kill the process after this long (a hung action fails the test). */
   readonly killAfterMs?: number;
@@ -85,6 +85,7 @@ export interface RunResult {
   readonly state: Readonly<Record<string, string>>;
   /** Raw contents of the GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STATE files. */
   readonly files: Readonly<Record<'output' | 'env' | 'state', string>>;
+  /** Wall time of the process, from spawn to exit. */
   readonly elapsedMs: number;
 }
 
@@ -146,8 +147,14 @@ export function renderRunnerLog(stdout: string): { log: string[]; masks: string[
     for (const value of [...masks].sort((a, b) => b.length - a.length)) {
       if (value !== '') shown = shown.split(value).join('***');
     }
-    const error = /^::error(?: [^:]*)?::(.*)$/.exec(line);
-    if (error) errors.push(unescapeCommandValue(error[1] as string));
+    // Annotations show as "Error: ..." and "Warning: ..."; debug lines only in debug mode.
+    const command = /^::(error|warning|notice|debug)(?: [^:]*)?::(.*)$/.exec(shown);
+    if (command) {
+      const [, kind, message] = command as unknown as [string, string, string];
+      if (kind === 'error') errors.push(unescapeCommandValue(/^::error(?: [^:]*)?::(.*)$/.exec(line)?.[1] ?? ''));
+      if (kind !== 'debug') log.push(`${kind[0]?.toUpperCase()}${kind.slice(1)}: ${unescapeCommandValue(message)}`);
+      continue;
+    }
     log.push(shown);
   }
   while (log.length > 0 && log[log.length - 1] === '') log.pop();
@@ -176,12 +183,18 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
     ...inputEnvironment(options.inputs),
     ...options.env,
   };
-  const script = path.join(ROOT, options.entry ?? metadata.runs.main);
-  const started = Date.now();
+  const script = path.resolve(ROOT, options.entry ?? metadata.runs.main);
+  const node = actionNodeBinary();
   try {
-    const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number | null; stdout: string; stderr: string }>(
+    const { exitCode, stdout, stderr, elapsedMs } = await new Promise<{
+      exitCode: number | null;
+      stdout: string;
+      stderr: string;
+      elapsedMs: number;
+    }>(
       (resolve, reject) => {
-        const child = spawn(actionNodeBinary(), [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const started = performance.now();
+        const child = spawn(node, [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -190,7 +203,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
         child.on('error', reject);
         child.on('close', (code) => {
           clearTimeout(killer);
-          resolve({ exitCode: code, stdout, stderr });
+          resolve({ exitCode: code, stdout, stderr, elapsedMs: performance.now() - started });
         });
       },
     );
@@ -208,7 +221,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
       exportedEnv: parseFileCommands(raw.env),
       state: parseFileCommands(raw.state),
       files: raw,
-      elapsedMs: Date.now() - started,
+      elapsedMs,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -225,13 +238,15 @@ export function findLeaks(
   values: { readonly secrets: readonly string[]; readonly tokens: readonly string[] },
 ): string[] {
   const leaks: string[] = [];
-  const printed = [...result.stdout.split(/\r?\n/), ...result.stderr.split(/\r?\n/)];
+  const streams = { stdout: result.stdout.split(/\r?\n/), stderr: result.stderr.split(/\r?\n/) };
   const check = (value: string, kind: string): void => {
     if (value === '') return;
-    printed.forEach((line, index) => {
-      // A mask command is consumed by the runner, never shown.
-      if (line.includes(value) && !line.startsWith('::add-mask::')) leaks.push(`${kind} printed on line ${index + 1}`);
-    });
+    for (const [stream, lines] of Object.entries(streams)) {
+      lines.forEach((line, index) => {
+        // A mask command is consumed by the runner, never shown.
+        if (line.includes(value) && !line.startsWith('::add-mask::')) leaks.push(`${kind} on ${stream} line ${index + 1}`);
+      });
+    }
     if (result.files.env.includes(value)) leaks.push(`${kind} in GITHUB_ENV`);
     if (result.files.state.includes(value)) leaks.push(`${kind} in GITHUB_STATE`);
     for (const [name, output] of Object.entries(result.outputs)) {

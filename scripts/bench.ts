@@ -1,0 +1,87 @@
+// npm run bench: the happy path's whole-process time of dist/index.js under
+// the declared Node runtime against the IMS emulator, beside a floor bundle
+// (scripts/bench-floor.ts: imports @actions/core, sets one output), over
+// alternated runs; and the requests IMS sees per token. Prints figures only.
+//
+// BENCH_RUNS sets the number of alternated pairs (default 21, at least 15).
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FUSION_SCOPES, ImsEmulator } from '../__tests__/support/ims-emulator.js';
+import { ROOT, actionNodeBinary, runAction } from '../__tests__/support/runner.js';
+
+const RUNS = Math.max(15, Number(process.env['BENCH_RUNS'] ?? 21));
+const TARGET_RATIO = 1.3;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function buildFloor(): { script: string; dispose: () => void } {
+  const out = mkdtempSync(path.join(tmpdir(), 'fusion-bench-floor-'));
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'ncc'), ['build', 'scripts/bench-floor.ts', '--out', out, '--quiet'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { script: path.join(out, 'index.js'), dispose: () => rmSync(out, { recursive: true, force: true }) };
+}
+
+async function main(): Promise<void> {
+  const client = { clientId: 'bench-client', clientSecret: 'bench-secret', scopes: FUSION_SCOPES };
+  const ims = await ImsEmulator.start([client]);
+  const floor = buildFloor();
+  const inputs = { 'client-id': client.clientId, 'client-secret': client.clientSecret, 'ims-url': ims.url };
+  const action = async (): Promise<number> => {
+    const result = await runAction({ inputs });
+    if (result.exitCode !== 0 || !result.outputs['access-token']) throw new Error(`the action failed: ${result.stdout}`);
+    return result.elapsedMs;
+  };
+  const floorRun = async (): Promise<number> => {
+    const result = await runAction({ inputs, entry: floor.script });
+    if (result.exitCode !== 0 || result.outputs['floor'] !== 'ok') throw new Error(`the floor failed: ${result.stderr}`);
+    return result.elapsedMs;
+  };
+  try {
+    const version = execFileSync(actionNodeBinary(), ['--version'], { encoding: 'utf8' }).trim();
+    // Warm the file cache for both bundles before measuring.
+    for (let i = 0; i < 2; i++) {
+      await action();
+      await floorRun();
+    }
+    ims.reset();
+    const actionMs: number[] = [];
+    const floorMs: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate which goes first, so neither always runs on a warmer machine.
+      let actionTime: number;
+      let floorTime: number;
+      if (i % 2 === 0) {
+        actionTime = await action();
+        floorTime = await floorRun();
+      } else {
+        floorTime = await floorRun();
+        actionTime = await action();
+      }
+      actionMs.push(actionTime);
+      floorMs.push(floorTime);
+      ratios.push(actionTime / floorTime);
+    }
+    const requestsPerSuccess = ims.requests.length / RUNS;
+    const ratio = median(ratios);
+    console.log(`fusion-token-action bench: ${RUNS} alternated pairs under Node ${version}, emulator on loopback`);
+    console.log(`  action (dist/index.js)     median ${median(actionMs).toFixed(1)} ms  min ${Math.min(...actionMs).toFixed(1)} ms  max ${Math.max(...actionMs).toFixed(1)} ms`);
+    console.log(`  floor  (core + 1 output)   median ${median(floorMs).toFixed(1)} ms  min ${Math.min(...floorMs).toFixed(1)} ms  max ${Math.max(...floorMs).toFixed(1)} ms`);
+    console.log(`  ratio action/floor         median of pairs ${ratio.toFixed(3)}  (target <= ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})`);
+    console.log(`  requests per success       ${requestsPerSuccess.toFixed(2)}  (target 1: ${requestsPerSuccess === 1 ? 'met' : 'MISSED'})`);
+  } finally {
+    floor.dispose();
+    await ims.close();
+  }
+}
+
+await main();

@@ -1,0 +1,89 @@
+// npm start: runs the bundled action exactly as the runner would and prints
+// what the runner's log would show, then the outputs as a later step that
+// echoes them would show them (masked values as ***).
+//
+// By default it asks the local IMS emulator the tests use, with a demo
+// credential, so it needs no Adobe account. With FUSION_CLIENT_ID and
+// FUSION_CLIENT_SECRET set it asks the real IMS instead (FUSION_SCOPES,
+// FUSION_ORG_ID and FUSION_IMS_URL are optional). Any other input can be given
+// as name=value arguments: npm start -- retries=0 timeout-seconds=5
+
+import { randomBytes } from 'node:crypto';
+import { FUSION_SCOPES, ImsEmulator } from '../__tests__/support/ims-emulator.js';
+import { actionNodeBinary, readActionMetadata, runAction } from '../__tests__/support/runner.js';
+import { execFileSync } from 'node:child_process';
+
+function argumentInputs(args: readonly string[]): Record<string, string> {
+  const declared = readActionMetadata().inputs;
+  const inputs: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (eq <= 0 || !(name in declared)) {
+      throw new Error(`Arguments are name=value for an input of action.yml (${Object.keys(declared).join(', ')}); got ${arg}`);
+    }
+    inputs[name] = arg.slice(eq + 1);
+  }
+  return inputs;
+}
+
+function fromEnvironment(): Record<string, string> | undefined {
+  const env = process.env;
+  if (!env['FUSION_CLIENT_ID'] || !env['FUSION_CLIENT_SECRET']) return undefined;
+  const inputs: Record<string, string> = {
+    'client-id': env['FUSION_CLIENT_ID'],
+    'client-secret': env['FUSION_CLIENT_SECRET'],
+  };
+  if (env['FUSION_SCOPES']) inputs['scopes'] = env['FUSION_SCOPES'];
+  if (env['FUSION_ORG_ID']) inputs['org-id'] = env['FUSION_ORG_ID'];
+  if (env['FUSION_IMS_URL']) inputs['ims-url'] = env['FUSION_IMS_URL'];
+  return inputs;
+}
+
+function maskWith(masks: readonly string[], value: string): string {
+  let shown = value;
+  for (const mask of [...masks].sort((a, b) => b.length - a.length)) {
+    if (mask !== '') shown = shown.split(mask).join('***');
+  }
+  return shown;
+}
+
+async function main(): Promise<number> {
+  const real = fromEnvironment();
+  let emulator: ImsEmulator | undefined;
+  let inputs: Record<string, string>;
+  if (real) {
+    inputs = real;
+  } else {
+    const demo = { clientId: 'demo-client-id', clientSecret: `demo-${randomBytes(12).toString('hex')}`, scopes: FUSION_SCOPES };
+    emulator = await ImsEmulator.start([demo]);
+    inputs = { 'client-id': demo.clientId, 'client-secret': demo.clientSecret, 'ims-url': emulator.url };
+  }
+  inputs = { ...inputs, ...argumentInputs(process.argv.slice(2)) };
+
+  const node = actionNodeBinary();
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`fusion-token-action: running dist/index.js under Node ${version}, as the runner would.`);
+  console.log(
+    emulator
+      ? `IMS: the local emulator at ${emulator.url}, demo client ${inputs['client-id']}. ` +
+          'Set FUSION_CLIENT_ID and FUSION_CLIENT_SECRET to ask the real IMS.'
+      : `IMS: ${inputs['ims-url'] ?? readActionMetadata().inputs['ims-url']?.default}, client ${inputs['client-id']}.`,
+  );
+  try {
+    const result = await runAction({ inputs, killAfterMs: 15 * 60_000 });
+    console.log('\n--- runner log ---');
+    for (const line of result.log) console.log(line);
+    console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
+    if (Object.keys(result.outputs).length > 0) {
+      console.log('\n--- step outputs, as a later step that echoes them shows them ---');
+      for (const [name, value] of Object.entries(result.outputs)) console.log(`${name}: ${maskWith(result.masks, value)}`);
+    }
+    if (emulator) console.log(`\nThe emulator received ${emulator.requests.length} request(s).`);
+    return result.exitCode ?? 1;
+  } finally {
+    await emulator?.close();
+  }
+}
+
+process.exitCode = await main();
