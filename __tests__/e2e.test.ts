@@ -3,14 +3,8 @@
 // against the IMS emulator over real sockets. Every run is audited for leaks.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
-import {
-  type RunOptions,
-  type RunResult,
-  actionNodeBinary,
-  declaredNodeMajor,
-  findLeaks,
-  runAction,
-} from './support/runner.js';
+import { expectFailure, runAudited } from './support/audit.js';
+import { type RunOptions, type RunResult, actionNodeBinary, declaredNodeMajor, findLeaks } from './support/runner.js';
 import { execFileSync } from 'node:child_process';
 
 const CLIENT = {
@@ -34,26 +28,11 @@ afterAll(async () => {
   await elsewhere.close();
 });
 
-/** Runs the action and fails the test on any leak of the secret or an issued token. */
-async function run(inputs: Record<string, string>, options: Omit<RunOptions, 'inputs'> = {}): Promise<RunResult> {
-  const result = await runAction({
-    inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url, ...inputs },
-    ...options,
-  });
-  const secrets = [CLIENT.clientSecret, inputs['client-secret'] ?? ''];
-  const tokens = [...ims.issued, ...elsewhere.issued].map((issued) => issued.accessToken);
-  expect(findLeaks(result, { secrets, tokens })).toEqual([]);
-  return result;
-}
-
-/** A failed run: exit 1, one error annotation, no outputs, no stack trace. */
-function expectFailure(result: RunResult): string {
-  expect(result.exitCode).toBe(1);
-  expect(result.errors).toHaveLength(1);
-  expect(result.outputs).toEqual({});
-  expect(result.stderr).toBe('');
-  expect(result.stdout).not.toMatch(/^\s+at /m);
-  return result.errors[0] as string;
+function run(inputs: Record<string, string>, options: Omit<RunOptions, 'inputs'> = {}): Promise<RunResult> {
+  return runAudited(
+    { inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url, ...inputs }, ...options },
+    { emulators: [ims, elsewhere], secrets: [CLIENT.clientSecret] },
+  );
 }
 
 describe('runtime', () => {

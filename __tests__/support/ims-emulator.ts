@@ -5,7 +5,9 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ServerCertificate } from './tls.js';
 
 export const TOKEN_PATH = '/ims/token/v3';
 
@@ -39,7 +41,16 @@ export type Behaviour =
   /** Send headers and part of the body, then reset the connection. */
   | { readonly kind: 'cut'; readonly partialBody: string }
   /** Send 200 and this many bytes of body, chunked (no content-length), as fast as the client reads. */
-  | { readonly kind: 'flood'; readonly bytes: number };
+  | { readonly kind: 'flood'; readonly bytes: number }
+  /** Send 200 headers, then one byte of body every `everyMs`, forever. */
+  | { readonly kind: 'trickle'; readonly everyMs: number };
+
+export interface EmulatorOptions {
+  /** Serve HTTPS with this certificate instead of HTTP. */
+  readonly tls?: ServerCertificate;
+  /** Admit at most this many token requests in any second; answer the rest 429. */
+  readonly rateLimit?: { readonly perSecond: number; readonly retryAfter: string };
+}
 
 export interface RecordedRequest {
   readonly method: string;
@@ -84,28 +95,46 @@ export class ImsEmulator {
   readonly issued: IssuedRecord[] = [];
   private readonly clients = new Map<string, EmulatorClient>();
   private readonly script: Behaviour[] = [];
+  /** TCP connections accepted, answered or not (a failed TLS handshake counts too). */
+  connections = 0;
+  /** Token requests answered 429 by the rate limit. */
+  throttled = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly admitted: number[] = [];
   private fallback: Behaviour = { kind: 'ims' };
 
-  private constructor(private readonly server: http.Server) {}
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: EmulatorOptions,
+  ) {}
 
-  static async start(clients: readonly EmulatorClient[] = []): Promise<ImsEmulator> {
-    const server = http.createServer();
-    const emulator = new ImsEmulator(server);
+  static async start(clients: readonly EmulatorClient[] = [], options: EmulatorOptions = {}): Promise<ImsEmulator> {
+    const server = options.tls ? https.createServer({ ...options.tls }) : http.createServer();
+    const emulator = new ImsEmulator(server, options);
     for (const client of clients) emulator.addClient(client);
-    server.on('request', (req, res) => emulator.handle(req, res));
-    server.on('connection', (socket) => {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => emulator.handle(req, res));
+    server.on('connection', (socket: Socket) => {
+      emulator.connections++;
       emulator.sockets.add(socket);
       socket.on('close', () => emulator.sockets.delete(socket));
     });
+    // A client that refuses the certificate is not the emulator's error.
+    server.on('tlsClientError', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return emulator;
   }
 
-  /** The base URL to give the action as ims-url. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** The base URL to give the action as ims-url: on 127.0.0.1, or under another host name. */
+  urlFor(host: string): string {
+    return `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
+  }
+
   get url(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return this.urlFor('127.0.0.1');
   }
 
   addClient(client: EmulatorClient): void {
@@ -125,6 +154,9 @@ export class ImsEmulator {
   reset(): void {
     this.requests.length = 0;
     this.issued.length = 0;
+    this.admitted.length = 0;
+    this.connections = 0;
+    this.throttled = 0;
     this.script.length = 0;
     this.fallback = { kind: 'ims' };
   }
@@ -148,8 +180,24 @@ export class ImsEmulator {
         at: Date.now(),
       };
       this.requests.push(recorded);
+      if (this.isThrottled(recorded.at)) {
+        this.throttled++;
+        send(res, 429, JSON.stringify({ error: 'too_many_requests', error_description: 'Too many requests' }),
+          'application/json;charset=UTF-8', { 'x-debug-id': randomUUID(), 'retry-after': this.options.rateLimit?.retryAfter ?? '1' });
+        return;
+      }
       this.respond(this.script.shift() ?? this.fallback, recorded, res);
     });
+  }
+
+  /** A sliding one-second window: admit while fewer than perSecond were admitted in the last second. */
+  private isThrottled(now: number): boolean {
+    const limit = this.options.rateLimit;
+    if (!limit) return false;
+    while (this.admitted.length > 0 && (this.admitted[0] as number) <= now - 1000) this.admitted.shift();
+    if (this.admitted.length >= limit.perSecond) return true;
+    this.admitted.push(now);
+    return false;
   }
 
   private respond(behaviour: Behaviour, request: RecordedRequest, res: http.ServerResponse): void {
@@ -183,6 +231,12 @@ export class ImsEmulator {
       case 'flood':
         flood(res, behaviour.bytes);
         return;
+      case 'trickle': {
+        res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', 'x-debug-id': debugId });
+        const timer = setInterval(() => res.write(' '), behaviour.everyMs);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
     }
   }
 

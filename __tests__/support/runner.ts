@@ -68,6 +68,8 @@ export interface RunOptions {
   readonly entry?: string;
   /** Kill the process after this long (a hung action fails the test). */
   readonly killAfterMs?: number;
+  /** Sample the process's peak resident memory (Linux /proc) while it runs. */
+  readonly measureMemory?: boolean;
 }
 
 export interface RunResult {
@@ -87,6 +89,28 @@ export interface RunResult {
   readonly files: Readonly<Record<'output' | 'env' | 'state', string>>;
   /** Wall time of the process, from spawn to exit. */
   readonly elapsedMs: number;
+  /** Peak resident memory (VmHWM) last seen before exit, when measureMemory was set. */
+  readonly peakRssBytes?: number;
+}
+
+/** Polls /proc/<pid>/status for VmHWM, the peak resident set so far. */
+function watchPeakMemory(pid: number): { stop: () => number } {
+  let peak = 0;
+  const read = (): void => {
+    try {
+      const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) peak = Math.max(peak, Number(match[1]) * 1024);
+    } catch {
+      // The process has exited.
+    }
+  };
+  const timer = setInterval(read, 2);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 /** The INPUT_* variables the runner sets: every declared input, with defaults, plus those given. */
@@ -186,15 +210,19 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
   const script = path.resolve(ROOT, options.entry ?? metadata.runs.main);
   const node = actionNodeBinary();
   try {
-    const { exitCode, stdout, stderr, elapsedMs } = await new Promise<{
+    const { exitCode, stdout, stderr, elapsedMs, peakRssBytes } = await new Promise<{
       exitCode: number | null;
       stdout: string;
       stderr: string;
       elapsedMs: number;
+      peakRssBytes: number | undefined;
     }>(
       (resolve, reject) => {
         const started = performance.now();
         const child = spawn(node, [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const memory = options.measureMemory && child.pid !== undefined ? watchPeakMemory(child.pid) : undefined;
+        // The last sample comes as the process exits, before it is reaped.
+        child.on('exit', () => memory?.stop());
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -203,7 +231,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
         child.on('error', reject);
         child.on('close', (code) => {
           clearTimeout(killer);
-          resolve({ exitCode: code, stdout, stderr, elapsedMs: performance.now() - started });
+          resolve({ exitCode: code, stdout, stderr, elapsedMs: performance.now() - started, peakRssBytes: memory?.stop() });
         });
       },
     );
@@ -222,6 +250,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
       state: parseFileCommands(raw.state),
       files: raw,
       elapsedMs,
+      ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,189 @@
+// End to end on a corporate-like network: IMS over HTTPS with a private CA,
+// a CONNECT proxy (with and without authentication), NO_PROXY, slow and
+// oversized answers. dist/index.js under Node 24, real sockets throughout.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { expectFailure, runAudited } from './support/audit.js';
+import { ConnectProxy } from './support/connect-proxy.js';
+import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
+import type { RunResult } from './support/runner.js';
+import { createCertificateAuthority } from './support/tls.js';
+
+const CLIENT = { clientId: 'net-client', clientSecret: 'net+secret/&=ü', scopes: FUSION_SCOPES };
+// A name that is not loopback, so @actions/http-client sends it through the proxy;
+// only the test proxy can resolve it (.example never resolves in DNS).
+const IMS_HOST = 'ims-na1.fusion-test.example';
+const PROXY_USER = 'runner';
+const PROXY_PASSWORD = 'pr0xy-pa55word';
+
+let work: string;
+let caFile: string;
+let ims: ImsEmulator;
+let plain: ImsEmulator;
+let proxy: ConnectProxy;
+let authProxy: ConnectProxy;
+
+beforeAll(async () => {
+  const ca = createCertificateAuthority();
+  work = mkdtempSync(path.join(tmpdir(), 'fusion-network-'));
+  caFile = path.join(work, 'corporate-root-ca.pem');
+  writeFileSync(caFile, ca.caPem);
+  ims = await ImsEmulator.start([CLIENT], { tls: ca.issue([IMS_HOST, 'localhost', '127.0.0.1']) });
+  plain = await ImsEmulator.start([CLIENT]);
+  const hosts = { [IMS_HOST]: '127.0.0.1' };
+  proxy = await ConnectProxy.start({ hosts });
+  authProxy = await ConnectProxy.start({ hosts, credentials: { user: PROXY_USER, password: PROXY_PASSWORD } });
+});
+afterEach(() => {
+  for (const emulator of [ims, plain]) emulator.reset();
+  proxy.reset();
+  authProxy.reset();
+});
+afterAll(async () => {
+  await Promise.all([ims.close(), plain.close(), proxy.close(), authProxy.close()]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+function run(imsUrl: string, env: Record<string, string>, inputs: Record<string, string> = {}): Promise<RunResult> {
+  return runAudited(
+    {
+      inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': imsUrl, ...inputs },
+      env,
+    },
+    { emulators: [ims, plain], secrets: [PROXY_PASSWORD] },
+  );
+}
+
+function expectToken(result: RunResult, emulator: ImsEmulator): void {
+  expect(result.exitCode).toBe(0);
+  expect(result.outputs['access-token']).toBe(emulator.issued[0]?.accessToken);
+  expect(emulator.requests).toHaveLength(1);
+}
+
+describe('HTTPS with a private CA', () => {
+  it('succeeds when the CA is trusted through NODE_EXTRA_CA_CERTS', async () => {
+    expectToken(await run(ims.urlFor('localhost'), { NODE_EXTRA_CA_CERTS: caFile }), ims);
+  });
+
+  it('fails at once, naming the host, when the CA is not trusted', async () => {
+    const message = expectFailure(await run(ims.urlFor('localhost'), {}));
+    expect(ims.connections).toBe(1);
+    expect(ims.requests).toHaveLength(0);
+    expect(message).toMatch(
+      new RegExp(
+        `^Could not get an Adobe IMS access token after 1 attempt \\(not retried: [^)]*\\)\\. The TLS connection to localhost:${ims.port} failed: .*\\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\\)\\. .*NODE_EXTRA_CA_CERTS`,
+      ),
+    );
+  });
+});
+
+describe('through a CONNECT proxy', () => {
+  it('reaches IMS under a non-loopback name over TLS through HTTPS_PROXY', async () => {
+    const result = await run(ims.urlFor(IMS_HOST), { HTTPS_PROXY: proxy.url(), NODE_EXTRA_CA_CERTS: caFile });
+    expectToken(result, ims);
+    expect(proxy.tunnels).toEqual([{ target: `${IMS_HOST}:${ims.port}`, status: 200 }]);
+    expect(ims.requests[0]?.headers['host']).toBe(`${IMS_HOST}:${ims.port}`);
+  });
+
+  it('reads the lower-case https_proxy too', async () => {
+    expectToken(await run(ims.urlFor(IMS_HOST), { https_proxy: proxy.url(), NODE_EXTRA_CA_CERTS: caFile }), ims);
+    expect(proxy.tunnels).toHaveLength(1);
+  });
+
+  it('bypasses the proxy for a host NO_PROXY matches', async () => {
+    const result = await run(ims.urlFor(IMS_HOST), {
+      HTTPS_PROXY: proxy.url(),
+      NO_PROXY: 'localhost,.fusion-test.example',
+      NODE_EXTRA_CA_CERTS: caFile,
+    });
+    // Asked directly, the name does not resolve: proof that the proxy was not used.
+    expect(expectFailure(result)).toMatch(
+      new RegExp(`The host ${IMS_HOST}:${ims.port} was not found \\(DNS: ENOTFOUND\\)\\. Check ims-url\\.$`),
+    );
+    expect(proxy.tunnels).toEqual([]);
+  });
+
+  it('authenticates to a proxy with the credentials in HTTPS_PROXY', async () => {
+    const result = await run(ims.urlFor(IMS_HOST), {
+      HTTPS_PROXY: authProxy.url({ user: PROXY_USER, password: PROXY_PASSWORD }),
+      NODE_EXTRA_CA_CERTS: caFile,
+    });
+    expectToken(result, ims);
+    expect(authProxy.tunnels).toEqual([{ target: `${IMS_HOST}:${ims.port}`, status: 200 }]);
+  });
+
+  it.each([
+    ['without credentials', undefined],
+    ['with wrong credentials', { user: PROXY_USER, password: 'wrong-pa55word' }],
+  ])('explains a 407 %s, naming the proxy but never its credentials', async (_case, credentials) => {
+    const proxyUrl = authProxy.url(credentials);
+    const result = await runAudited(
+      {
+        inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.urlFor(IMS_HOST) },
+        env: { HTTPS_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: caFile },
+      },
+      { emulators: [ims], secrets: [PROXY_PASSWORD, 'wrong-pa55word'] },
+    );
+    const message = expectFailure(result);
+    expect(authProxy.tunnels).toEqual([{ target: `${IMS_HOST}:${ims.port}`, status: 407 }]);
+    expect(message).toBe(
+      `Could not get an Adobe IMS access token after 1 attempt (not retried: this failure would not go away by itself). ` +
+        `The proxy ${authProxy.url()} refused to connect to ${IMS_HOST}:${ims.port} with HTTP 407. It requires authentication: ` +
+        'put its user name and password in the proxy URL (http://user:password@proxy:port), or ask for the runner to be allowed through.',
+    );
+    expect(result.stdout).not.toContain(`${PROXY_USER}:`);
+  });
+
+  it('retries an unreachable proxy as a network error, then names it', async () => {
+    const gone = await ConnectProxy.start({ hosts: {} });
+    const goneUrl = gone.url();
+    await gone.close();
+    const result = await run(ims.urlFor(IMS_HOST), { HTTPS_PROXY: goneUrl, NODE_EXTRA_CA_CERTS: caFile }, { retries: '1' });
+    const message = expectFailure(result);
+    expect(result.log[0]).toMatch(
+      new RegExp(`^Attempt 1 of 2 failed: connection reset through the proxy ${goneUrl} \\(ECONNRESET\\)\\. Retrying in 0\\.\\d s\\.$`),
+    );
+    expect(message).toMatch(
+      new RegExp(
+        `^Could not get an Adobe IMS access token after 2 attempts \\(retries: 1\\)\\. Could not reach ${IMS_HOST}:${ims.port} through the proxy ${goneUrl}: connection reset \\(tunneling socket could not be established, cause=connect ECONNREFUSED`,
+      ),
+    );
+    expect(ims.connections).toBe(0);
+  });
+});
+
+describe('slow and oversized answers', () => {
+  it('ends an answer that trickles forever within timeout-seconds', async () => {
+    plain.setFallback({ kind: 'trickle', everyMs: 50 });
+    const result = await run(plain.url, {}, { 'timeout-seconds': '1', retries: '0' });
+    expect(expectFailure(result)).toMatch(/No complete answer from 127\.0\.0\.1:\d+ within 1 s \(timeout-seconds\)/);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(1000);
+    expect(result.elapsedMs).toBeLessThan(3000);
+  });
+
+  it('refuses a 50 MB answer once it passes 1 MiB, without buffering it', async () => {
+    const baseline = await runAudited(
+      { inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': plain.url }, measureMemory: true },
+      { emulators: [plain] },
+    );
+    expect(baseline.exitCode).toBe(0);
+    plain.reset();
+    plain.setFallback({ kind: 'flood', bytes: 50 * 1024 * 1024 });
+    const flooded = await runAudited(
+      { inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': plain.url }, measureMemory: true },
+      { emulators: [plain] },
+    );
+    expect(expectFailure(flooded)).toMatch(
+      /after 1 attempt \(not retried: [^)]*\)\. 127\.0\.0\.1:\d+ sent an answer of more than the 1048576 bytes allowed; an IMS token answer is a few kilobytes/,
+    );
+    expect(plain.requests).toHaveLength(1);
+    const baselineMiB = (baseline.peakRssBytes ?? 0) / 2 ** 20;
+    const floodedMiB = (flooded.peakRssBytes ?? 0) / 2 ** 20;
+    console.log(`peak RSS: happy path ${baselineMiB.toFixed(1)} MiB, 50 MB answer ${floodedMiB.toFixed(1)} MiB`);
+    expect(baselineMiB).toBeGreaterThan(10);
+    // Buffering the answer would add 50 MiB and more; the cap keeps it to a few.
+    expect(floodedMiB - baselineMiB).toBeLessThan(16);
+  });
+});

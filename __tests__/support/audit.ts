@@ -1,0 +1,35 @@
+// What every end-to-end test does with a run: audit it for leaks of the
+// secrets and of every token the emulators issued, and read a failure.
+import { expect } from '@jest/globals';
+import type { ImsEmulator } from './ims-emulator.js';
+import { type RunOptions, type RunResult, findLeaks, runAction } from './runner.js';
+
+export interface AuditScope {
+  /** Emulators whose issued tokens must not leak. */
+  readonly emulators: readonly ImsEmulator[];
+  /** Further values that must not leak (proxy passwords, extra secrets). */
+  readonly secrets?: readonly string[];
+}
+
+/**
+ * Runs the action and fails the test on any leak (the input client-secret
+ * always counts as a secret) or on anything printed to stderr: the action
+ * speaks through workflow commands on stdout only.
+ */
+export async function runAudited(options: RunOptions, scope: AuditScope): Promise<RunResult> {
+  const result = await runAction(options);
+  expect(result.stderr).toBe('');
+  const secrets = [options.inputs['client-secret'] ?? '', ...(scope.secrets ?? [])];
+  const tokens = scope.emulators.flatMap((emulator) => emulator.issued.map((issued) => issued.accessToken));
+  expect(findLeaks(result, { secrets, tokens })).toEqual([]);
+  return result;
+}
+
+/** A failed run: exit 1, one error annotation, no outputs, no stack trace. Returns the error. */
+export function expectFailure(result: RunResult): string {
+  expect(result.exitCode).toBe(1);
+  expect(result.errors).toHaveLength(1);
+  expect(result.outputs).toEqual({});
+  expect(result.stdout).not.toMatch(/^\s+at /m);
+  return result.errors[0] as string;
+}

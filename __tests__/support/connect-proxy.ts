@@ -1,0 +1,93 @@
+// A forward proxy on loopback that speaks real HTTP CONNECT, as corporate
+// proxies do. It resolves host names itself from a table (so the action can
+// ask for a non-loopback name, which @actions/http-client sends through the
+// proxy), can demand Basic proxy authentication (407), and counts tunnels.
+
+import * as http from 'node:http';
+import * as net from 'node:net';
+
+export interface ProxyOptions {
+  /** Host name -> the loopback address to connect to instead. */
+  readonly hosts: Readonly<Record<string, string>>;
+  /** When set, CONNECT needs `Proxy-Authorization: Basic base64(user:password)`. */
+  readonly credentials?: { readonly user: string; readonly password: string };
+}
+
+export interface TunnelRecord {
+  readonly target: string;
+  readonly status: number;
+}
+
+export class ConnectProxy {
+  readonly tunnels: TunnelRecord[] = [];
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: ProxyOptions,
+  ) {}
+
+  static async start(options: ProxyOptions): Promise<ConnectProxy> {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(405, { 'content-type': 'text/plain' });
+      res.end('this proxy only tunnels (CONNECT)');
+    });
+    const proxy = new ConnectProxy(server, options);
+    server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => proxy.tunnel(req, socket, head));
+    server.on('connection', (socket: net.Socket) => {
+      proxy.sockets.add(socket);
+      socket.on('close', () => proxy.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  /** http://127.0.0.1:port, with credentials when given. */
+  url(credentials?: { user: string; password: string }): string {
+    const { port } = this.server.address() as net.AddressInfo;
+    const auth = credentials
+      ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`
+      : '';
+    return `http://${auth}127.0.0.1:${port}`;
+  }
+
+  reset(): void {
+    this.tunnels.length = 0;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private tunnel(req: http.IncomingMessage, client: net.Socket, head: Buffer): void {
+    const target = req.url ?? '';
+    const refuse = (status: number, reason: string, headers = ''): void => {
+      this.tunnels.push({ target, status });
+      client.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}Content-Length: 0\r\n\r\n`);
+    };
+    const { credentials } = this.options;
+    if (credentials) {
+      const expected = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
+      if (req.headers['proxy-authorization'] !== expected) {
+        refuse(407, 'Proxy Authentication Required', 'Proxy-Authenticate: Basic realm="test proxy"\r\n');
+        return;
+      }
+    }
+    const match = /^([^:]+):(\d+)$/.exec(target);
+    const address = match ? this.options.hosts[match[1] as string] : undefined;
+    if (!match || address === undefined) {
+      refuse(502, 'Bad Gateway');
+      return;
+    }
+    const upstream = net.connect(Number(match[2]), address, () => {
+      this.tunnels.push({ target, status: 200 });
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => refuse(502, 'Bad Gateway'));
+    client.on('error', () => upstream.destroy());
+  }
+}
