@@ -97,7 +97,7 @@ describe('mintToken', () => {
     ims.enqueue({ kind: 'json', status: 429, body: { error: 'too_many_requests' }, headers: { 'retry-after': '2' } });
     const { inputs, deps, sleeps } = harness();
     await mintToken(inputs, deps);
-    expect(sleeps).toEqual([2000 + 250]);
+    expect(sleeps).toEqual([2000 + 1000]);
   });
 
   it('fails a wrong secret in one request, without retrying', async () => {

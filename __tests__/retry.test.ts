@@ -44,9 +44,13 @@ describe('retry policy', () => {
     expect(retryAfterMs(header, NOW)).toBeUndefined();
   });
 
-  it('waits at least the Retry-After, with jitter on top', () => {
+  it('waits at least the Retry-After, jittered over a window at least as long', () => {
     expect(retryDelayMs(1, 1000, () => 0)).toBe(1000);
-    expect(retryDelayMs(1, 1000, () => 0.5)).toBe(1000 + BACKOFF_BASE_MS / 2);
+    expect(retryDelayMs(1, 1000, () => 0.5)).toBe(1500);
+    expect(retryDelayMs(1, 0, () => 0.5)).toBe(BACKOFF_BASE_MS / 2);
+    expect(retryDelayMs(4, 1000, () => 0.5)).toBe(1000 + 4 * BACKOFF_BASE_MS);
     expect(retryDelayMs(2, undefined, () => 0.5)).toBe(BACKOFF_BASE_MS);
+    expect(retryDelayMs(1, 50_000, () => 0.5)).toBe(RETRY_AFTER_CAP_MS);
+    expect(retryDelayMs(1, RETRY_AFTER_CAP_MS, () => 0.99)).toBe(RETRY_AFTER_CAP_MS);
   });
 });

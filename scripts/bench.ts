@@ -1,7 +1,11 @@
-// npm run bench: the happy path's whole-process time of dist/index.js under
-// the declared Node runtime against the IMS emulator, beside a floor bundle
-// (scripts/bench-floor.ts: imports @actions/core, sets one output), over
-// alternated runs; and the requests IMS sees per token. Prints figures only.
+// npm run bench: figures, never a pass/fail test.
+//  1. The happy path's whole-process time of dist/index.js under the declared
+//     Node runtime against the IMS emulator, beside a floor bundle
+//     (scripts/bench-floor.ts: imports @actions/core, sets one output), over
+//     alternated runs; and the requests IMS sees per token.
+//  2. A throttled burst: 100 processes at once against an emulator admitting
+//     20 token requests a second (429 with Retry-After: 1 past that), retries 6.
+//  3. Peak memory of the process on the happy path and on a 50 MB answer.
 //
 // BENCH_RUNS sets the number of alternated pairs (default 21, at least 15).
 
@@ -9,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runBurst } from '../__tests__/support/burst.js';
 import { FUSION_SCOPES, ImsEmulator } from '../__tests__/support/ims-emulator.js';
 import { ROOT, actionNodeBinary, runAction } from '../__tests__/support/runner.js';
 
@@ -78,6 +83,23 @@ async function main(): Promise<void> {
     console.log(`  floor  (core + 1 output)   median ${median(floorMs).toFixed(1)} ms  min ${Math.min(...floorMs).toFixed(1)} ms  max ${Math.max(...floorMs).toFixed(1)} ms`);
     console.log(`  ratio action/floor         median of pairs ${ratio.toFixed(3)}  (target <= ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})`);
     console.log(`  requests per success       ${requestsPerSuccess.toFixed(2)}  (target 1: ${requestsPerSuccess === 1 ? 'met' : 'MISSED'})`);
+
+    const peak = async (): Promise<number> => {
+      const result = await runAction({ inputs, measureMemory: true });
+      return (result.peakRssBytes ?? 0) / 2 ** 20;
+    };
+    const happyMiB = await peak();
+    ims.setFallback({ kind: 'flood', bytes: 50 * 1024 * 1024 });
+    const floodMiB = await peak();
+    ims.reset();
+    console.log(`  peak RSS                   happy path ${happyMiB.toFixed(1)} MiB, 50 MB answer (refused past 1 MiB) ${floodMiB.toFixed(1)} MiB`);
+
+    const burst = await runBurst({ processes: 100, perSecond: 20, retryAfter: '1', retries: 6 });
+    console.log(
+      `  burst: 100 processes, 20/s ${burst.successes}/100 tokens, ${burst.requests} requests (${burst.throttled} answered 429), ` +
+        `${burst.requestsPerSuccess.toFixed(2)} requests per token (target <= 3: ${burst.requestsPerSuccess <= 3 && burst.successes === 100 ? 'met' : 'MISSED'}), ` +
+        `${(burst.wallMs / 1000).toFixed(1)} s wall`,
+    );
   } finally {
     floor.dispose();
     await ims.close();

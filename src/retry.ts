@@ -14,8 +14,11 @@ export const RETRY_AFTER_CAP_MS = 60_000;
  * `retry` counts from 1; `random` returns a number in [0, 1).
  */
 export function backoffMs(retry: number, random: () => number): number {
-  const window = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
-  return Math.floor(random() * window);
+  return Math.floor(random() * backoffWindowMs(retry));
+}
+
+function backoffWindowMs(retry: number): number {
+  return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
 }
 
 /**
@@ -38,14 +41,17 @@ export function retryAfterMs(header: string | undefined, nowMs: number): number 
 }
 
 /**
- * The wait before retry number `retry`. A Retry-After is a floor, with the
- * jitter on top, so that clients throttled together do not all come back in
- * the same instant.
+ * The wait before retry number `retry`. A Retry-After (already capped) is a
+ * floor, with jitter on top over a window at least as long as the Retry-After
+ * itself, so that clients throttled together come back spread out, not in the
+ * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
  */
 export function retryDelayMs(
   retry: number,
   requestedMs: number | undefined,
   random: () => number,
 ): number {
-  return (requestedMs ?? 0) + backoffMs(retry, random);
+  if (requestedMs === undefined) return backoffMs(retry, random);
+  const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
+  return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
 }

@@ -1,0 +1,29 @@
+// A throttled burst, end to end: action processes started at once against an
+// emulator that admits a few token requests a second and answers the rest 429
+// with Retry-After: 1. Jittered retries must get every process a token without
+// hammering IMS. (npm run bench runs the full-size burst: 100 processes, 20/s.)
+import { describe, expect, it } from '@jest/globals';
+import { BURST_CLIENT, runBurst } from './support/burst.js';
+import { findLeaks } from './support/runner.js';
+
+describe('throttled burst', () => {
+  it('gets all 20 processes a token at 5 admitted requests a second, with at most 3 requests per token', async () => {
+    const burst = await runBurst({ processes: 20, perSecond: 5, retryAfter: '1', retries: 6 });
+    console.log(
+      `burst of 20 at 5/s: ${burst.successes} tokens, ${burst.requests} requests (${burst.throttled} throttled), ` +
+        `${burst.requestsPerSuccess.toFixed(2)} requests per token, ${(burst.wallMs / 1000).toFixed(1)} s`,
+    );
+    expect(burst.successes).toBe(20);
+    expect(burst.throttled).toBeGreaterThan(0);
+    expect(burst.requestsPerSuccess).toBeLessThanOrEqual(3);
+    for (const result of burst.results) {
+      expect(result.stderr).toBe('');
+      expect(findLeaks(result, { secrets: [BURST_CLIENT.clientSecret], tokens: burst.tokens })).toEqual([]);
+    }
+    const retryLines = burst.results.flatMap((result) => result.log.filter((line) => line.startsWith('Attempt ')));
+    expect(retryLines.length).toBe(burst.throttled);
+    for (const line of retryLines) {
+      expect(line).toMatch(/^Attempt [1-6] of 7 failed: HTTP 429 too_many_requests\. Retrying in \d+\.\d s\.$/);
+    }
+  }, 90_000);
+});

@@ -1,0 +1,61 @@
+// A throttled burst: many action processes started at once against an IMS
+// emulator that admits a fixed number of token requests a second and answers
+// the rest 429 with Retry-After, as IMS gateways do. Shared by the tests and
+// the benchmark.
+import { FUSION_SCOPES, ImsEmulator } from './ims-emulator.js';
+import { type RunResult, runAction } from './runner.js';
+
+export interface BurstOptions {
+  readonly processes: number;
+  readonly perSecond: number;
+  readonly retryAfter: string;
+  readonly retries: number;
+}
+
+export interface BurstResult {
+  readonly results: readonly RunResult[];
+  readonly successes: number;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly requestsPerSuccess: number;
+  readonly wallMs: number;
+  /** Tokens issued, to audit the runs for leaks. */
+  readonly tokens: readonly string[];
+}
+
+export const BURST_CLIENT = { clientId: 'burst-client', clientSecret: 'burst-secret', scopes: FUSION_SCOPES };
+
+export async function runBurst(options: BurstOptions): Promise<BurstResult> {
+  const ims = await ImsEmulator.start([BURST_CLIENT], {
+    rateLimit: { perSecond: options.perSecond, retryAfter: options.retryAfter },
+  });
+  try {
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: options.processes }, () =>
+        runAction({
+          inputs: {
+            'client-id': BURST_CLIENT.clientId,
+            'client-secret': BURST_CLIENT.clientSecret,
+            'ims-url': ims.url,
+            retries: String(options.retries),
+          },
+          killAfterMs: 120_000,
+        }),
+      ),
+    );
+    const wallMs = performance.now() - started;
+    const successes = results.filter((result) => result.exitCode === 0 && result.outputs['access-token']).length;
+    return {
+      results,
+      successes,
+      requests: ims.requests.length,
+      throttled: ims.throttled,
+      requestsPerSuccess: ims.requests.length / Math.max(1, successes),
+      wallMs,
+      tokens: ims.issued.map((issued) => issued.accessToken),
+    };
+  } finally {
+    await ims.close();
+  }
+}
