@@ -67,6 +67,13 @@ describe('IMS error wording', () => {
     );
   });
 
+  it('shows IMS text visibly and briefly', () => {
+    const failure = imsErrorFailure(400, 'bad\u202erequest', `line one\nline two ${'x'.repeat(400)}`, 'id\u0000', false, CONTEXT);
+    expect(failure.summary).toBe('HTTP 400 bad\\u202erequest');
+    expect(failure.message).toContain(`: line one\\u000aline two ${'x'.repeat(282)} (x-debug-id: id\\u0000)`);
+    expect(failure.message).not.toContain('x'.repeat(283));
+  });
+
   it('never repeats the secret from an IMS description', () => {
     const failure = imsErrorFailure(400, 'bad_request', `bad value ${SECRET}`, undefined, false, CONTEXT);
     expect(failure.message).not.toContain(SECRET);

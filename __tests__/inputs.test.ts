@@ -6,7 +6,6 @@ import {
   type InputName,
   isLoopbackHost,
   parseInputs,
-  quote,
 } from '../src/inputs.js';
 import { readActionMetadata } from './support/runner.js';
 
@@ -153,11 +152,6 @@ describe('parseInputs', () => {
 });
 
 describe('helpers', () => {
-  it('quote shortens long values to one JSON string', () => {
-    expect(quote('a\nb')).toBe('"a\\nb"');
-    expect(quote('x'.repeat(100))).toBe(JSON.stringify(`${'x'.repeat(60)}…`));
-  });
-
   it.each([
     ['localhost', true],
     ['127.0.0.1', true],

@@ -31656,9 +31656,27 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/text.ts
+// Showing untrusted text in a log line. Pure.
+// Control, format (zero-width, bidi overrides) and line/paragraph separators:
+// invisible or misleading in a log, so they are shown as escapes.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+/** The text with every invisible or misleading character written as a \uXXXX escape. */
+function visible(text) {
+    return text.replace(INVISIBLE, (character) => `\\u${character.codePointAt(0).toString(16).padStart(4, '0')}`);
+}
+/**
+ * A value as one visible JSON string of at most `max` characters (then "…"),
+ * so that a log line shows exactly what was given, zero-width spaces and all.
+ */
+function quote(value, max = 60) {
+    return visible(JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value));
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
+
 const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'client-id',
     'client-secret',
@@ -31712,11 +31730,6 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 const WHOLE_NUMBER = /^\d+$/;
 const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
-/** A short, single-line rendering of a value for an error message. */
-function quote(value) {
-    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
-    return JSON.stringify(shown);
-}
 function requireValue(name, value, expected) {
     if (value === '') {
         throw new InputError(`Input ${name} is required: ${expected}.`);
@@ -31808,6 +31821,7 @@ function parseTimeoutSeconds(value) {
 // The wording of every failure: what happened and what to do next. Pure.
 // Nothing here quotes the client secret or a token: answer excerpts pass
 // through redact() first.
+
 const MASK = '***';
 const EXCERPT_LENGTH = 200;
 // A JWT (the shape of IMS access tokens), or the value of an access_token field.
@@ -31826,12 +31840,10 @@ function redact(text, secrets) {
 function excerpt(body, secrets) {
     // eslint-disable-next-line no-control-regex
     const line = redact(body, secrets).replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
-    if (line === '')
-        return '(empty body)';
-    return JSON.stringify(line.length > EXCERPT_LENGTH ? `${line.slice(0, EXCERPT_LENGTH)}…` : line);
+    return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
 function debugIdNote(debugId) {
-    return debugId ? ` (x-debug-id: ${debugId.slice(0, 100)})` : '';
+    return debugId ? ` (x-debug-id: ${visible(debugId.slice(0, 100))})` : '';
 }
 const SUPPORT_NOTE = 'If it persists, give Adobe support the x-debug-id.';
 function hintFor(error, retryable, context) {
@@ -31855,8 +31867,9 @@ function hintFor(error, retryable, context) {
 }
 /** An RFC 6749 error answer from IMS: {"error": ..., "error_description": ...}. */
 function imsErrorFailure(status, error, description, debugId, retryable, context) {
-    const code = redact(error, context.secrets).slice(0, 100);
-    const detail = description ? `: ${redact(description, context.secrets).slice(0, 300)}` : '';
+    // IMS's own words, but still text from the network: shown visibly, and short.
+    const code = visible(redact(error, context.secrets).slice(0, 100));
+    const detail = description ? `: ${visible(redact(description, context.secrets).slice(0, 300))}` : '';
     return {
         retryable,
         summary: `HTTP ${status} ${code}`,

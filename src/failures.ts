@@ -2,6 +2,8 @@
 // Nothing here quotes the client secret or a token: answer excerpts pass
 // through redact() first.
 
+import { quote, visible } from './text.js';
+
 export interface AttemptFailure {
   /** Worth another attempt (a transient network error, 408, 429 or 5xx). */
   readonly retryable: boolean;
@@ -41,12 +43,11 @@ export function redact(text: string, secrets: readonly string[]): string {
 export function excerpt(body: string, secrets: readonly string[]): string {
   // eslint-disable-next-line no-control-regex
   const line = redact(body, secrets).replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
-  if (line === '') return '(empty body)';
-  return JSON.stringify(line.length > EXCERPT_LENGTH ? `${line.slice(0, EXCERPT_LENGTH)}…` : line);
+  return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
 
 function debugIdNote(debugId: string | undefined): string {
-  return debugId ? ` (x-debug-id: ${debugId.slice(0, 100)})` : '';
+  return debugId ? ` (x-debug-id: ${visible(debugId.slice(0, 100))})` : '';
 }
 
 const SUPPORT_NOTE = 'If it persists, give Adobe support the x-debug-id.';
@@ -86,8 +87,9 @@ export function imsErrorFailure(
   retryable: boolean,
   context: FailureContext,
 ): Omit<AttemptFailure, 'retryAfter'> {
-  const code = redact(error, context.secrets).slice(0, 100);
-  const detail = description ? `: ${redact(description, context.secrets).slice(0, 300)}` : '';
+  // IMS's own words, but still text from the network: shown visibly, and short.
+  const code = visible(redact(error, context.secrets).slice(0, 100));
+  const detail = description ? `: ${visible(redact(description, context.secrets).slice(0, 300))}` : '';
   return {
     retryable,
     summary: `HTTP ${status} ${code}`,

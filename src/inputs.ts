@@ -1,6 +1,8 @@
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
 
+import { quote } from './text.js';
+
 export const INPUT_NAMES = [
   'client-id',
   'client-secret',
@@ -73,12 +75,6 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 const WHOLE_NUMBER = /^\d+$/;
 const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
-
-/** A short, single-line rendering of a value for an error message. */
-export function quote(value: string): string {
-  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
-  return JSON.stringify(shown);
-}
 
 function requireValue(name: InputName, value: string, expected: string): void {
   if (value === '') {

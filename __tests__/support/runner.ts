@@ -160,7 +160,7 @@ export function renderRunnerLog(stdout: string): { log: string[]; masks: string[
   const log: string[] = [];
   const errors: string[] = [];
   for (const line of stdout.split(/\r?\n/)) {
-    const mask = /^::add-mask::(.*)$/.exec(line);
+    const mask = /^::add-mask::(.*)$/s.exec(line);
     if (mask) {
       const value = unescapeCommandValue(mask[1] as string);
       masks.push(value);
@@ -172,10 +172,11 @@ export function renderRunnerLog(stdout: string): { log: string[]; masks: string[
       if (value !== '') shown = shown.split(value).join('***');
     }
     // Annotations show as "Error: ..." and "Warning: ..."; debug lines only in debug mode.
-    const command = /^::(error|warning|notice|debug)(?: [^:]*)?::(.*)$/.exec(shown);
+    // The runner splits lines on \n only: a command's text may hold any other character.
+    const command = /^::(error|warning|notice|debug)(?: [^:]*)?::(.*)$/s.exec(shown);
     if (command) {
       const [, kind, message] = command as unknown as [string, string, string];
-      if (kind === 'error') errors.push(unescapeCommandValue(/^::error(?: [^:]*)?::(.*)$/.exec(line)?.[1] ?? ''));
+      if (kind === 'error') errors.push(unescapeCommandValue(/^::error(?: [^:]*)?::(.*)$/s.exec(line)?.[1] ?? ''));
       if (kind !== 'debug') log.push(`${kind[0]?.toUpperCase()}${kind.slice(1)}: ${unescapeCommandValue(message)}`);
       continue;
     }

@@ -1,0 +1,60 @@
+// Hostile inputs end to end: seeded random cases through dist/index.js under
+// Node 24, as the runner runs it. Each run ends in a token or in one clear
+// ::error:: line, with no stack trace, no unmasked secret (audited over every
+// stream and file), and no request when an input is invalid.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { InputName } from '../src/inputs.js';
+import { runAudited } from './support/audit.js';
+import { confineToEmulator, fuzzCase, fuzzSeed, secretParts, seededRandom } from './support/fuzz.js';
+import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
+
+const CLIENT = { clientId: 'e2e-fuzz-client', clientSecret: 'e2e-fuzz-secret-value', scopes: FUSION_SCOPES };
+const RUNS = 30;
+let ims: ImsEmulator;
+
+beforeAll(async () => {
+  ims = await ImsEmulator.start([CLIENT]);
+});
+afterAll(() => ims.close());
+
+describe('hostile inputs, end to end', () => {
+  const seed = fuzzSeed();
+
+  it(`each run ends in a token or one clear error line (seed ${seed})`, async () => {
+    const random = seededRandom(seed);
+    const valid: Record<InputName, string> = {
+      'client-id': CLIENT.clientId,
+      'client-secret': CLIENT.clientSecret,
+      scopes: 'openid,AdobeID',
+      'org-id': '',
+      'ims-url': ims.url,
+      retries: '0',
+      'timeout-seconds': '5',
+    };
+    for (let i = 0; i < RUNS; i++) {
+      const fuzz = fuzzCase(random, valid);
+      // An environment variable cannot hold a NUL byte; the runner could not pass one.
+      const inputs = Object.fromEntries(
+        Object.entries(confineToEmulator(fuzz.inputs, ims.url)).map(([name, value]) => [name, value.replace(/\0/g, '')]),
+      ) as Record<InputName, string>;
+      const label = `run ${i} (seed ${seed}) hostile ${fuzz.hostile.join(', ')}`;
+      ims.reset();
+      const result = await runAudited(
+        { inputs },
+        { emulators: [ims], secrets: secretParts(inputs['client-secret'].trim()) },
+      );
+      expect([label, result.stdout]).not.toEqual([label, expect.stringMatching(/^\s+at /m)]);
+      if (result.exitCode === 0) {
+        expect([label, Object.keys(result.outputs).sort()]).toEqual([label, ['access-token', 'expires-at', 'expires-in', 'token-type']]);
+        expect([label, result.errors]).toEqual([label, []]);
+      } else {
+        expect([label, result.exitCode, result.errors.length, result.outputs]).toEqual([label, 1, 1, {}]);
+        const message = result.errors[0] ?? '';
+        expect([label, message]).toEqual([label, expect.stringMatching(/^(Input [a-z-]+ |Could not get an Adobe IMS access token after )/)]);
+        // One visible line: no control, invisible or bidi characters from the input.
+        expect([label, /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(message)]).toEqual([label, false]);
+        if (message.startsWith('Input ')) expect([label, ims.requests.length]).toEqual([label, 0]);
+      }
+    }
+  }, 120_000);
+});

@@ -1,0 +1,117 @@
+// Hostile input values for the fuzz tests, from a seeded generator so that a
+// failing case can be replayed: FUZZ_SEED=<seed> npm test.
+import { INPUT_DEFAULTS, type InputName, parseInputs } from '../../src/inputs.js';
+
+/** mulberry32: a small, fast, seedable PRNG returning numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function fuzzSeed(): number {
+  const fromEnv = Number(process.env['FUZZ_SEED']);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.floor(Math.random() * 2 ** 31) + 1;
+}
+
+const CONTROL = [...Array(32).keys(), 127].map((code) => String.fromCharCode(code));
+const UNICODE = ['ü', 'é', 'ß', '漢字', '🔑', '\u200b', '\u202e', '\u0301', '\ufeff', '\u2028', '\u00a0', 'Ω'];
+// Characters that look like valid ones: full-width digits and letters, Cyrillic, superscripts.
+const LOOKALIKE_CHARS = ['１', '０', '３', 'ｈ', 'ｔ', 'а', 'о', 'е', 'і', '³', '⁄', '∶', '．'];
+const SYNTAX = ['%', '+', '&', '=', ';', '#', '/', '?', '@', ':', '"', '\\', "'", '<', '>', '{', '}', '$', '`', ' ', ',', '::'];
+
+/** Values that look valid but are not, or are valid in a surprising way, per input. */
+const LOOKALIKES: Record<InputName, readonly string[]> = {
+  'client-id': ['abc 123', 'аbc123', 'abc123\u200b', '::error::x', '${{ secrets.X }}'],
+  'client-secret': ['p8e-\u00a0secret', 'p8e-secret\r\nline', '::add-mask::x', 'p8e-%0Asecret'],
+  scopes: ['openid,\u200bAdobeID', 'openid;AdobeID', '"openid"', 'openid\\', ',,,', 'оpenid'],
+  'org-id': ['1234567890', 'ABC@adobeorg', 'ABC@AdobeOrg\n', 'ABC @AdobeOrg', 'ABC@AdobeOrg.evil'],
+  'ims-url': [
+    'ims-na1.adobelogin.com',
+    'http://ims-na1.adobelogin.com',
+    'https://user:pass@ims-na1.adobelogin.com',
+    'https://ims-na1.adobelogin.com/ims/token/v3',
+    'https://ims-na1.adobelogin.com?x=1',
+    'ｈttps://ims-na1.adobelogin.com',
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    'http://127.0.0.1.evil.example',
+    'https://',
+  ],
+  retries: ['３', '1e1', '0x3', '+3', '-0', '3.0', '11', '99999999999999999999', 'Infinity'],
+  'timeout-seconds': ['１0', '1e2', '0', '-5', '600.0001', 'NaN', '0x10', '.', '1,5', 'Infinity'],
+};
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+function randomString(random: () => number, length: number): string {
+  const pools = [CONTROL, UNICODE, LOOKALIKE_CHARS, SYNTAX, ['a', 'b', 'z', '0', '9', '-', '_', '.']];
+  let value = '';
+  for (let i = 0; i < length; i++) value += pick(random, pick(random, pools));
+  return value;
+}
+
+/** One hostile value for an input: random characters, a lookalike, or a very long value. */
+export function hostileValue(random: () => number, name: InputName, valid: string): string {
+  const roll = random();
+  if (roll < 0.35) return randomString(random, 1 + Math.floor(random() * 40));
+  if (roll < 0.6) return pick(random, LOOKALIKES[name]);
+  if (roll < 0.7) return valid + randomString(random, 1 + Math.floor(random() * 3));
+  if (roll < 0.8) return randomString(random, 1 + Math.floor(random() * 3)) + valid;
+  if (roll < 0.9) return (valid || 'x').repeat(Math.ceil((2000 + random() * 60_000) / Math.max(1, valid.length)));
+  return '';
+}
+
+export interface FuzzCase {
+  readonly inputs: Record<InputName, string>;
+  /** Which inputs were made hostile. */
+  readonly hostile: readonly InputName[];
+}
+
+/**
+ * Valid inputs with one to three of them made hostile. The client secret
+ * always carries a unique marker, so that a leak of it can be told apart from
+ * ordinary text.
+ */
+export function fuzzCase(random: () => number, valid: Record<InputName, string>): FuzzCase {
+  const names = Object.keys(valid) as InputName[];
+  const count = 1 + Math.floor(random() * 3);
+  const hostile = new Set<InputName>();
+  while (hostile.size < count) hostile.add(pick(random, names));
+  const inputs = { ...valid };
+  for (const name of hostile) {
+    const defaultValue = (INPUT_DEFAULTS as Partial<Record<InputName, string>>)[name];
+    inputs[name] = hostileValue(random, name, valid[name] || defaultValue || '');
+  }
+  if (hostile.has('client-secret')) {
+    inputs['client-secret'] = `${inputs['client-secret']}Zq${Math.floor(random() * 1e9).toString(36)}Zq`;
+  }
+  return { inputs, hostile: [...hostile] };
+}
+
+/** The parts of a secret that must never show: the value and each of its lines, when long enough to tell. */
+export function secretParts(secret: string): string[] {
+  return [secret, ...secret.split(/\r?\n/)].map((part) => part.trim()).filter((part) => part.length >= 6);
+}
+
+/**
+ * The inputs as given when they are invalid (they send nothing) or point at
+ * the emulator; otherwise the same inputs with ims-url set to the emulator, so
+ * that no fuzz case ever sends a request off this machine.
+ */
+export function confineToEmulator(inputs: Record<InputName, string>, emulatorUrl: string): Record<InputName, string> {
+  try {
+    const parsed = parseInputs((name) => inputs[name].trim());
+    if (parsed.tokenUrl.origin !== new URL(emulatorUrl).origin) return { ...inputs, 'ims-url': emulatorUrl };
+  } catch {
+    // Invalid inputs send nothing, wherever they point.
+  }
+  return inputs;
+}
