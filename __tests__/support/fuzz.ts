@@ -1,6 +1,7 @@
 // Hostile input values for the fuzz tests, from a seeded generator so that a
 // failing case can be replayed: FUZZ_SEED=<seed> npm test.
-import { INPUT_DEFAULTS, type InputName, parseInputs } from '../../src/inputs.js';
+import { expect } from '@jest/globals';
+import { INPUT_DEFAULTS, INPUT_NAMES, type InputName, parseInputs } from '../../src/inputs.js';
 
 /** mulberry32: a small, fast, seedable PRNG returning numbers in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -114,4 +115,33 @@ export function confineToEmulator(inputs: Record<InputName, string>, emulatorUrl
     // Invalid inputs send nothing, wherever they point.
   }
   return inputs;
+}
+
+/** Valid inputs for a credential of the emulator: what the fuzz cases start from. */
+export function validInputs(
+  client: { readonly clientId: string; readonly clientSecret: string },
+  imsUrl: string,
+  retries: string,
+): Record<InputName, string> {
+  return {
+    'client-id': client.clientId,
+    'client-secret': client.clientSecret,
+    scopes: 'openid,AdobeID',
+    'org-id': '',
+    'ims-url': imsUrl,
+    retries,
+    'timeout-seconds': '5',
+  };
+}
+
+/**
+ * A clear failure: one visible line that starts by naming the bad input, or
+ * says the token could not be had; and no request at all for a bad input.
+ */
+export function expectClearFailure(label: string, message: string, requestsSent: number): void {
+  expect([label, message]).toEqual([label, expect.stringMatching(/^(Input [a-z-]+ |Could not get an Adobe IMS access token after )/)]);
+  expect([label, /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(message), message.length < 1500]).toEqual([label, false, true]);
+  if (message.startsWith('Input ')) {
+    expect([label, INPUT_NAMES.some((name) => message.startsWith(`Input ${name} `)), requestsSent]).toEqual([label, true, 0]);
+  }
 }
