@@ -3,8 +3,8 @@
 // with Retry-After: 1. Jittered retries must get every process a token without
 // hammering IMS. (npm run bench runs the full-size burst: 100 processes, 20/s.)
 import { describe, expect, it } from '@jest/globals';
-import { BURST_CLIENT, runBurst } from './support/burst.js';
-import { findLeaks } from './support/runner.js';
+import { expectNoLeaks } from './support/audit.js';
+import { runBurst } from './support/burst.js';
 
 describe('throttled burst', () => {
   it('gets all 20 processes a token at 5 admitted requests a second, with at most 3 requests per token', async () => {
@@ -16,10 +16,7 @@ describe('throttled burst', () => {
     expect(burst.successes).toBe(20);
     expect(burst.throttled).toBeGreaterThan(0);
     expect(burst.requestsPerSuccess).toBeLessThanOrEqual(3);
-    for (const result of burst.results) {
-      expect(result.stderr).toBe('');
-      expect(findLeaks(result, { secrets: [BURST_CLIENT.clientSecret], tokens: burst.tokens })).toEqual([]);
-    }
+    for (const result of burst.results) expectNoLeaks(result, burst.inputs, { emulators: [burst.ims] });
     const retryLines = burst.results.flatMap((result) => result.log.filter((line) => line.startsWith('Attempt ')));
     expect(retryLines.length).toBe(burst.throttled);
     for (const line of retryLines) {

@@ -12,16 +12,23 @@ export interface AuditScope {
 }
 
 /**
- * Runs the action and fails the test on any leak (the input client-secret
- * always counts as a secret) or on anything printed to stderr: the action
- * speaks through workflow commands on stdout only.
+ * Fails the test on any leak in what a run captured (stdout, stderr, the
+ * output, env and state files) of the secrets and of every token the
+ * emulators issued, and on anything printed to stderr: the action speaks
+ * through workflow commands on stdout only. The input client-secret always
+ * counts as a secret.
  */
-export async function runAudited(options: RunOptions, scope: AuditScope): Promise<RunResult> {
-  const result = await runAction(options);
+export function expectNoLeaks(result: RunResult, inputs: Readonly<Record<string, string>>, scope: AuditScope): void {
   expect(result.stderr).toBe('');
-  const secrets = [options.inputs['client-secret'] ?? '', ...(scope.secrets ?? [])];
+  const secrets = [inputs['client-secret'] ?? '', ...(scope.secrets ?? [])];
   const tokens = scope.emulators.flatMap((emulator) => emulator.issued.map((issued) => issued.accessToken));
   expect(findLeaks(result, { secrets, tokens })).toEqual([]);
+}
+
+/** Runs the action, then audits the run with expectNoLeaks. */
+export async function runAudited(options: RunOptions, scope: AuditScope): Promise<RunResult> {
+  const result = await runAction(options);
+  expectNoLeaks(result, options.inputs, scope);
   return result;
 }
 

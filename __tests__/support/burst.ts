@@ -19,8 +19,10 @@ export interface BurstResult {
   readonly throttled: number;
   readonly requestsPerSuccess: number;
   readonly wallMs: number;
-  /** Tokens issued, to audit the runs for leaks. */
-  readonly tokens: readonly string[];
+  /** The emulator, closed, with the tokens it issued: to audit the runs for leaks. */
+  readonly ims: ImsEmulator;
+  /** The inputs every process got. */
+  readonly inputs: Readonly<Record<string, string>>;
 }
 
 export const BURST_CLIENT = { clientId: 'burst-client', clientSecret: 'burst-secret', scopes: FUSION_SCOPES };
@@ -31,18 +33,14 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
   });
   try {
     const started = performance.now();
+    const inputs = {
+      'client-id': BURST_CLIENT.clientId,
+      'client-secret': BURST_CLIENT.clientSecret,
+      'ims-url': ims.url,
+      retries: String(options.retries),
+    };
     const results = await Promise.all(
-      Array.from({ length: options.processes }, () =>
-        runAction({
-          inputs: {
-            'client-id': BURST_CLIENT.clientId,
-            'client-secret': BURST_CLIENT.clientSecret,
-            'ims-url': ims.url,
-            retries: String(options.retries),
-          },
-          killAfterMs: 120_000,
-        }),
-      ),
+      Array.from({ length: options.processes }, () => runAction({ inputs, killAfterMs: 120_000 })),
     );
     const wallMs = performance.now() - started;
     const successes = results.filter((result) => result.exitCode === 0 && result.outputs['access-token']).length;
@@ -53,7 +51,8 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
       throttled: ims.throttled,
       requestsPerSuccess: ims.requests.length / Math.max(1, successes),
       wallMs,
-      tokens: ims.issued.map((issued) => issued.accessToken),
+      ims,
+      inputs,
     };
   } finally {
     await ims.close();
