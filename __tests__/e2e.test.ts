@@ -222,12 +222,11 @@ describe('inputs', () => {
     expect(ims.requests).toHaveLength(0);
   });
 
-  it('masks a multi-line secret line by line and refuses it without printing it', async () => {
-    const secret = 'first-line-secret\nsecond-line-secret';
-    const result = await run({ 'client-secret': secret });
-    expect(expectFailure(result)).toMatch(/^Input client-secret must be one client secret/);
+  it('masks every line of a multi-line secret and never prints one, even when IMS rejects them all', async () => {
+    const result = await run({ 'client-secret': 'first-line-secret\nsecond-line-secret' });
+    expect(expectFailure(result)).toMatch(/^Could not get an Adobe IMS access token with client-secret line 2 of 2 \(IMS rejected line 1 with invalid_client\)/);
     expect(result.masks).toEqual(expect.arrayContaining(['first-line-secret', 'second-line-secret']));
     expect(findLeaks(result, { secrets: ['first-line-secret', 'second-line-secret'], tokens: [] })).toEqual([]);
-    expect(ims.requests).toHaveLength(0);
+    expect(ims.requests).toHaveLength(2);
   });
 });

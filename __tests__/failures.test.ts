@@ -4,7 +4,9 @@ import {
   TIMEOUT_CODE,
   TOO_LARGE_CODE,
   excerpt,
-  finalMessage,
+  attemptsNote,
+  rotationWarning,
+  secretsNote,
   imsErrorFailure,
   networkFailure,
   redact,
@@ -12,7 +14,7 @@ import {
 } from '../src/failures.js';
 
 const SECRET = 'p8e-s3cr+t&x=1';
-const CONTEXT: FailureContext = { host: 'ims.example.com', scopes: ['openid', 'AdobeID'], secrets: [SECRET] };
+const CONTEXT: FailureContext = { request: 'token request', host: 'ims.example.com', scopes: ['openid', 'AdobeID'], secrets: [SECRET] };
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJ0eXBlIjoiYWNjZXNzX3Rva2VuIn0.c2lnbmF0dXJl';
 
 describe('redaction', () => {
@@ -177,10 +179,22 @@ describe('final message', () => {
   const transient = { retryable: true, summary: 's', message: 'Transient.' };
   const permanent = { retryable: false, summary: 's', message: 'Permanent.' };
   it('counts the attempts and says why it stopped', () => {
-    expect(finalMessage(transient, 4, 3)).toBe('Could not get an Adobe IMS access token after 4 attempts (retries: 3). Transient.');
-    expect(finalMessage(permanent, 1, 3)).toBe(
-      'Could not get an Adobe IMS access token after 1 attempt (not retried: this failure would not go away by itself). Permanent.',
+    expect(attemptsNote(transient, 4, 3)).toBe('after 4 attempts (retries: 3). Transient.');
+    expect(attemptsNote(permanent, 1, 3)).toBe('after 1 attempt (not retried: this failure would not go away by itself). Permanent.');
+    expect(attemptsNote(permanent, 2, 3)).toBe('after 2 attempts. Permanent.');
+  });
+
+  it('says which of several secrets the failure came from', () => {
+    expect(secretsNote(1, 1)).toBe('');
+    expect(secretsNote(1, 2)).toBe(' with client-secret line 1 of 2');
+    expect(secretsNote(2, 2)).toBe(' with client-secret line 2 of 2 (IMS rejected line 1 with invalid_client)');
+    expect(secretsNote(3, 3)).toBe(' with client-secret line 3 of 3 (IMS rejected lines 1 to 2 with invalid_client)');
+  });
+
+  it('warns that a rotated-out secret should go', () => {
+    expect(rotationWarning(2)).toBe(
+      'IMS accepted client-secret line 2 and rejected line 1 with invalid_client. When the secret rotation is complete, remove the rejected secret from the repository secret.',
     );
-    expect(finalMessage(permanent, 2, 3)).toBe('Could not get an Adobe IMS access token after 2 attempts. Permanent.');
+    expect(rotationWarning(3)).toMatch(/^IMS accepted client-secret line 3 and rejected lines 1 to 2 with invalid_client\./);
   });
 });

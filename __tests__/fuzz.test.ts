@@ -4,8 +4,9 @@
 // request at all when an input is invalid. (e2e-fuzz.test.ts does the same
 // through dist/index.js under Node 24.)
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { InputName } from '../src/inputs.js';
-import { type ActionsCore, run, systemDependencies } from '../src/main.js';
+import { run } from '../src/main.js';
+import { systemDependencies } from '../src/shell.js';
+import { recordingCore } from './support/recording-core.js';
 import {
   confineToEmulator,
   expectClearFailure,
@@ -39,14 +40,7 @@ describe('hostile inputs, in-process', () => {
       const inputs = confineToEmulator(fuzz.inputs, ims.url);
       const label = `case ${i} (seed ${seed}) hostile ${fuzz.hostile.join(', ')}`;
       ims.reset();
-      const events: [string, string][] = [];
-      const actions: ActionsCore = {
-        getInput: (name) => (inputs[name as InputName] ?? '').trim(),
-        setSecret: (value) => void events.push(['secret', value]),
-        setOutput: (name) => void events.push(['output', name]),
-        info: (line) => void events.push(['info', line]),
-        setFailed: (message) => void events.push(['failed', String(message)]),
-      };
+      const { actions, events } = recordingCore(inputs);
       const deps = {
         ...systemDependencies((line) => actions.info(line)),
         sleep: async () => {},
@@ -58,17 +52,18 @@ describe('hostile inputs, in-process', () => {
       if (secret !== '') expect([label, events[0]]).toEqual([label, ['secret', secret]]);
       const failed = events.filter(([kind]) => kind === 'failed');
       const outputs = events.filter(([kind]) => kind === 'output').map(([, name]) => name);
+      const stored = events.filter(([kind]) => kind === 'state' || kind === 'env');
       if (failed.length === 0) {
         successes++;
         expect([label, outputs]).toEqual([label, ['access-token', 'token-type', 'expires-in', 'expires-at']]);
       } else {
         failures++;
-        expect([label, failed.length, outputs]).toEqual([label, 1, []]);
+        expect([label, failed.length, outputs, stored]).toEqual([label, 1, [], []]);
         expectClearFailure(label, failed[0]?.[1] ?? '', ims.requests.length);
       }
-      for (const [kind, text] of events) {
+      for (const [kind, ...texts] of events) {
         if (kind === 'secret') continue;
-        for (const part of secretParts(secret)) expect([label, text.includes(part)]).toEqual([label, false]);
+        for (const part of secretParts(secret)) expect([label, texts.join('\n').includes(part)]).toEqual([label, false]);
       }
     }
     console.log(`fuzz (seed ${seed}): ${CASES} cases, ${successes} tokens, ${failures} clear failures`);

@@ -1,13 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FailureContext } from '../src/failures.js';
-import { type HttpAnswer, TOKEN_REQUEST_HEADERS, USER_AGENT, readTokenAnswer, tokenRequestBody } from '../src/ims.js';
+import {
+  type AttemptResult,
+  type HttpAnswer,
+  REQUEST_HEADERS,
+  USER_AGENT,
+  invalidateRequestBody,
+  readInvalidateAnswer,
+  readTokenAnswer,
+  tokenRequestBody,
+} from '../src/ims.js';
 import { parseInputs, type InputName } from '../src/inputs.js';
 import { ACTION_VERSION } from '../src/version.js';
 import { readFileSync } from 'node:fs';
 import { ROOT } from './support/runner.js';
 import path from 'node:path';
 
-const CONTEXT: FailureContext = { host: 'ims.example.com', scopes: ['openid'], secrets: ['the-secret'] };
+const CONTEXT: FailureContext = { request: 'token request', host: 'ims.example.com', scopes: ['openid'], secrets: ['the-secret'] };
 const RECEIVED = Date.parse('2026-11-29T22:11:06.000Z');
 const JSON_TYPE = { 'content-type': 'application/json;charset=UTF-8', 'x-debug-id': 'dbg-42' };
 
@@ -15,7 +24,7 @@ function answer(status: number, body: unknown, headers: Record<string, string> =
   return { status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }
 
-function failureOf(result: ReturnType<typeof readTokenAnswer>) {
+function failureOf<T>(result: AttemptResult<T>) {
   if (result.ok) throw new Error('expected a failure');
   return result.failure;
 }
@@ -28,7 +37,8 @@ describe('the token request', () => {
       scopes: 'openid AdobeID',
       'org-id': 'ABC@AdobeOrg',
     };
-    const body = tokenRequestBody(parseInputs((name) => values[name] ?? ''));
+    const inputs = parseInputs((name) => values[name] ?? '');
+    const body = tokenRequestBody(inputs, inputs.clientSecrets[0] as string);
     expect(body).toBe(
       'grant_type=client_credentials&client_id=id-1&client_secret=a%2Bb%26c%3Dd%25e%3Bf%23g%2Fh+%C3%BC&scope=openid%2CAdobeID&org_id=ABC%40AdobeOrg',
     );
@@ -36,14 +46,14 @@ describe('the token request', () => {
   });
 
   it('leaves org_id out when it is not set', () => {
-    const body = tokenRequestBody(parseInputs((name) => ({ 'client-id': 'i', 'client-secret': 's' })[name as string] ?? ''));
+    const body = tokenRequestBody(parseInputs((name) => ({ 'client-id': 'i', 'client-secret': 's' })[name as string] ?? ''), 's');
     expect([...new URLSearchParams(body).keys()]).toEqual(['grant_type', 'client_id', 'client_secret', 'scope']);
   });
 
   it('sends the form content type, asks for JSON and names itself with the package version', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(ACTION_VERSION).toBe(pkg.version);
-    expect(TOKEN_REQUEST_HEADERS).toEqual({
+    expect(REQUEST_HEADERS).toEqual({
       'Content-Type': 'application/x-www-form-urlencoded',
       Accept: 'application/json',
       'User-Agent': `fusion-token-action/${pkg.version}`,
@@ -52,25 +62,51 @@ describe('the token request', () => {
   });
 });
 
+describe('the invalidation request', () => {
+  it('form-encodes the token, the credential and cascading=all', () => {
+    const body = invalidateRequestBody('id-1', 's&+=', 'eyJ.tok.en');
+    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({
+      token_type: 'access_token',
+      token: 'eyJ.tok.en',
+      client_id: 'id-1',
+      client_secret: 's&+=',
+      cascading: 'all',
+    });
+  });
+
+  it('reads 200 as done, and anything else as a failure worded like the token request', () => {
+    expect(readInvalidateAnswer(answer(200, ''), CONTEXT)).toEqual({ ok: true, value: true });
+    const refused = failureOf(
+      readInvalidateAnswer(answer(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' }), {
+        ...CONTEXT,
+        request: 'token invalidation',
+      }),
+    );
+    expect(refused).toMatchObject({ retryable: false, imsError: 'invalid_client' });
+    expect(refused.message).toMatch(/^IMS refused the token invalidation with HTTP 401 invalid_client/);
+    expect(failureOf(readInvalidateAnswer(answer(503, '<html>'), CONTEXT)).retryable).toBe(true);
+  });
+});
+
 describe('reading the answer', () => {
   it('takes a token, with expires-at counted from when the answer arrived', () => {
     const result = readTokenAnswer(answer(200, { access_token: 'tok.en.x', token_type: 'bearer', expires_in: 86399 }), RECEIVED, CONTEXT);
     expect(result).toEqual({
       ok: true,
-      token: { accessToken: 'tok.en.x', tokenType: 'bearer', expiresIn: '86399', expiresAt: new Date('2026-11-30T22:11:05.000Z') },
+      value: { accessToken: 'tok.en.x', tokenType: 'bearer', expiresIn: '86399', expiresAt: new Date('2026-11-30T22:11:05.000Z') },
     });
   });
 
   it('accepts expires_in as a numeric string and defaults token_type to bearer', () => {
     const result = readTokenAnswer(answer(200, { access_token: 't', expires_in: '3600' }), RECEIVED, CONTEXT);
-    expect(result.ok && result.token).toEqual({
+    expect(result.ok && result.value).toEqual({
       accessToken: 't',
       tokenType: 'bearer',
       expiresIn: '3600',
       expiresAt: new Date(RECEIVED + 3_600_000),
     });
     const typed = readTokenAnswer(answer(200, { access_token: 't', expires_in: 1, token_type: 'Bearer' }), RECEIVED, CONTEXT);
-    expect(typed.ok && typed.token.tokenType).toBe('Bearer');
+    expect(typed.ok && typed.value.tokenType).toBe('Bearer');
   });
 
   it.each([

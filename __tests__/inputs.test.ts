@@ -6,6 +6,8 @@ import {
   type InputName,
   isLoopbackHost,
   parseInputs,
+  tokenUrl,
+  invalidateUrl,
 } from '../src/inputs.js';
 import { readActionMetadata } from './support/runner.js';
 
@@ -34,13 +36,17 @@ describe('parseInputs', () => {
     const inputs = parse({});
     expect(inputs).toEqual({
       clientId: 'abc123',
-      clientSecret: SECRET,
+      clientSecrets: [SECRET],
       scopes: ['openid', 'AdobeID', 'profile', 'additional_info.projectedProductContext'],
       orgId: undefined,
-      tokenUrl: new URL('https://ims-na1.adobelogin.com/ims/token/v3'),
+      imsBaseUrl: 'https://ims-na1.adobelogin.com',
       retries: 3,
       timeoutMs: 30_000,
+      exportEnv: false,
+      revoke: false,
     });
+    expect(tokenUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/token/v3');
+    expect(invalidateUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/invalidate_token/v2');
   });
 
   it('keeps the defaults equal to action.yml', () => {
@@ -66,10 +72,35 @@ describe('parseInputs', () => {
     expect(message).not.toContain(clientId);
   });
 
-  it.each(['zq1\nzq2', 'zq\0nul', 'zq'.repeat(513)])('rejects a client-secret %#, never quoting it', (secret) => {
-    const { message } = errorOf({ 'client-secret': secret });
-    expect(message).toMatch(/^Input client-secret must be one client secret/);
-    expect(message).not.toContain('zq');
+  it.each([
+    ['zq\0nul', /^Input client-secret must be a client secret of at most 1024 characters, without control characters/],
+    ['zq'.repeat(513), /^Input client-secret must be a client secret of at most 1024/],
+    ['zq-ok\nzq\u0007bell', /^Input client-secret \(line 2\) must be a client secret/],
+    [Array.from({ length: 11 }, (_, i) => `zq${i}`).join('\n'), /^Input client-secret has 11 lines; give at most 10 secrets, one per line\.$/],
+  ])('rejects a client-secret %#, never quoting it', (secret, message) => {
+    const error = errorOf({ 'client-secret': secret });
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('zq');
+  });
+
+  it('takes one secret per line, trimmed, blank lines dropped, order kept', () => {
+    expect(parse({ 'client-secret': ' new-secret \r\n\n old-secret\n' }).clientSecrets).toEqual(['new-secret', 'old-secret']);
+  });
+
+  it.each([
+    ['true', true],
+    ['True', true],
+    ['TRUE', true],
+    ['false', false],
+    ['False', false],
+    ['FALSE', false],
+  ])('reads the booleans export-env and revoke: %s', (value, expected) => {
+    expect(parse({ 'export-env': value, revoke: value })).toMatchObject({ exportEnv: expected, revoke: expected });
+  });
+
+  it.each(['yes', '1', 'tRue', 'on'])('rejects the boolean %j, naming the input', (value) => {
+    expect(errorOf({ 'export-env': value }).message).toBe(`Input export-env must be true or false, got "${value}".`);
+    expect(errorOf({ revoke: value }).message).toBe(`Input revoke must be true or false, got "${value}".`);
   });
 
   it('splits scopes on commas, spaces and newlines, drops duplicates and keeps order', () => {
@@ -102,8 +133,8 @@ describe('parseInputs', () => {
     ['http://localhost:8080', 'http://localhost:8080/ims/token/v3'],
     ['http://127.0.0.1:9', 'http://127.0.0.1:9/ims/token/v3'],
     ['http://[::1]:9/', 'http://[::1]:9/ims/token/v3'],
-  ])('turns ims-url %s into %s', (imsUrl, tokenUrl) => {
-    expect(parse({ 'ims-url': imsUrl }).tokenUrl.href).toBe(tokenUrl);
+  ])('turns ims-url %s into %s', (imsUrl, expected) => {
+    expect(tokenUrl(parse({ 'ims-url': imsUrl })).href).toBe(expected);
   });
 
   it.each([

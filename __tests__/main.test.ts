@@ -1,10 +1,13 @@
-// The action's shell in-process: real transport to the IMS emulator, with a
+// The main step in-process: real transport to the IMS emulator, with a
 // recording stand-in for @actions/core to check what is masked, in which order.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ActionsCore, formatDuration, maskSecret, run, systemDependencies } from '../src/main.js';
+import { formatDuration, run } from '../src/main.js';
+import { maskSecret, systemDependencies } from '../src/shell.js';
 import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
+import { recordingCore } from './support/recording-core.js';
 
 const CLIENT = { clientId: 'main-client', clientSecret: 'main+secret/with=odd&chars', scopes: FUSION_SCOPES };
+const ENCODED_SECRET = 'main%2Bsecret%2Fwith%3Dodd%26chars';
 let ims: ImsEmulator;
 
 beforeAll(async () => {
@@ -12,20 +15,6 @@ beforeAll(async () => {
 });
 afterEach(() => ims.reset());
 afterAll(() => ims.close());
-
-type Event = [kind: 'secret' | 'output' | 'info' | 'failed', ...values: string[]];
-
-function recordingCore(inputs: Record<string, string>): { actions: ActionsCore; events: Event[] } {
-  const events: Event[] = [];
-  const actions: ActionsCore = {
-    getInput: (name) => (inputs[name] ?? '').trim(),
-    setSecret: (value) => void events.push(['secret', value]),
-    setOutput: (name, value) => void events.push(['output', name, String(value)]),
-    info: (line) => void events.push(['info', line]),
-    setFailed: (message) => void events.push(['failed', String(message)]),
-  };
-  return { actions, events };
-}
 
 const baseInputs = () => ({ 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url });
 
@@ -35,13 +24,11 @@ describe('run', () => {
     const before = Date.now();
     await run(actions);
     const token = ims.issued[0]?.accessToken as string;
-    expect(events.slice(0, 3)).toEqual([
+    const expiresAt = events[6]?.[2] ?? '';
+    expect(events).toEqual([
       ['secret', CLIENT.clientSecret],
-      ['secret', 'main%2Bsecret%2Fwith%3Dodd%26chars'],
+      ['secret', ENCODED_SECRET],
       ['secret', token],
-    ]);
-    const expiresAt = (events[6]?.[2] ?? '') as string;
-    expect(events.slice(3)).toEqual([
       ['output', 'access-token', token],
       ['output', 'token-type', 'bearer'],
       ['output', 'expires-in', '86399'],
@@ -53,12 +40,59 @@ describe('run', () => {
     expect(Date.parse(expiresAt)).toBeLessThanOrEqual(Date.now() + 86_399_000);
   });
 
+  it('exports the token, client ID and expiry to later steps only with export-env, after masking', async () => {
+    const { actions, events } = recordingCore({ ...baseInputs(), 'export-env': 'true' });
+    await run(actions);
+    const token = ims.issued[0]?.accessToken as string;
+    const exported = events.filter(([kind]) => kind === 'env');
+    const expiresAt = events.find(([kind, name]) => kind === 'output' && name === 'expires-at')?.[2];
+    expect(exported).toEqual([
+      ['env', 'FUSION_ACCESS_TOKEN', token],
+      ['env', 'FUSION_CLIENT_ID', CLIENT.clientId],
+      ['env', 'FUSION_TOKEN_EXPIRES_AT', expiresAt],
+    ]);
+    expect(events.findIndex(([kind, value]) => kind === 'secret' && value === token)).toBeLessThan(
+      events.findIndex(([kind]) => kind === 'env'),
+    );
+    expect(events.filter(([kind]) => kind === 'state')).toEqual([]);
+  });
+
+  it('saves only the token and its expiry for the post step when revoke is on', async () => {
+    const { actions, events } = recordingCore({ ...baseInputs(), revoke: 'true' });
+    await run(actions);
+    const token = ims.issued[0]?.accessToken as string;
+    const expiresAt = events.find(([kind, name]) => kind === 'output' && name === 'expires-at')?.[2];
+    expect(events.filter(([kind]) => kind === 'state')).toEqual([
+      ['state', 'token', token],
+      ['state', 'expires-at', expiresAt],
+    ]);
+    expect(events.filter(([kind]) => kind === 'env')).toEqual([]);
+  });
+
+  it('tries the secrets in order and warns when a later one worked', async () => {
+    const { actions, events } = recordingCore({ ...baseInputs(), 'client-secret': `old-secret\n${CLIENT.clientSecret}` });
+    await run(actions);
+    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual(['old-secret', CLIENT.clientSecret]);
+    expect(events.slice(0, 3)).toEqual([
+      ['secret', `old-secret\n${CLIENT.clientSecret}`],
+      ['secret', 'old-secret'],
+      ['secret', CLIENT.clientSecret],
+    ]);
+    expect(events.filter(([kind]) => kind === 'warning')).toEqual([
+      [
+        'warning',
+        'IMS accepted client-secret line 2 and rejected line 1 with invalid_client. When the secret rotation is complete, remove the rejected secret from the repository secret.',
+      ],
+    ]);
+    expect(events.some(([kind, name]) => kind === 'output' && name === 'access-token')).toBe(true);
+  });
+
   it('fails on a bad input after masking the secret, and sends nothing', async () => {
     const { actions, events } = recordingCore({ ...baseInputs(), retries: 'many' });
     await run(actions);
     expect(events).toEqual([
       ['secret', CLIENT.clientSecret],
-      ['secret', 'main%2Bsecret%2Fwith%3Dodd%26chars'],
+      ['secret', ENCODED_SECRET],
       ['failed', 'Input retries must be a whole number from 0 to 10, got "many".'],
     ]);
     expect(ims.requests).toHaveLength(0);
@@ -67,7 +101,7 @@ describe('run', () => {
   it('fails with the IMS explanation and sets no output', async () => {
     const { actions, events } = recordingCore({ ...baseInputs(), 'client-secret': 'wrong' });
     await run(actions);
-    expect(events.filter(([kind]) => kind === 'output')).toEqual([]);
+    expect(events.filter(([kind]) => kind === 'output' || kind === 'state' || kind === 'env')).toEqual([]);
     const failed = events.filter(([kind]) => kind === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]?.[1]).toMatch(/^Could not get an Adobe IMS access token after 1 attempt .*invalid_client/);

@@ -3,7 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { USER_AGENT } from '../src/ims.js';
 import { type InputName, parseInputs } from '../src/inputs.js';
-import { MAX_ANSWER_BYTES, type MintDependencies, MintError, mintToken } from '../src/mint.js';
+import { type AttemptDependencies, MAX_ANSWER_BYTES } from '../src/attempts.js';
+import { MintError, mintToken } from '../src/mint.js';
 import { createPost } from '../src/transport.js';
 import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
 
@@ -29,7 +30,7 @@ function harness(values: Partial<Record<InputName, string>> = {}) {
   );
   const sleeps: number[] = [];
   const log: string[] = [];
-  const deps: MintDependencies = {
+  const deps: AttemptDependencies = {
     post: createPost(USER_AGENT),
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -56,8 +57,9 @@ const internalError = { kind: 'json', status: 500, body: { error: 'internal_erro
 describe('mintToken', () => {
   it('mints a token with exactly one request carrying the credentials in the body', async () => {
     const { inputs, deps, sleeps, log } = harness();
-    const token = await mintToken(inputs, deps);
+    const { token, secretPosition } = await mintToken(inputs, deps);
     expect(ims.requests).toHaveLength(1);
+    expect(secretPosition).toBe(1);
     expect(token).toEqual({
       accessToken: ims.issued[0]?.accessToken,
       tokenType: 'bearer',
@@ -82,7 +84,7 @@ describe('mintToken', () => {
   it('retries transient failures with growing jittered waits, then succeeds', async () => {
     ims.enqueue(internalError, { kind: 'reset' }, { kind: 'raw', status: 503, body: 'down', contentType: 'text/plain' });
     const { inputs, deps, sleeps, log } = harness();
-    const token = await mintToken(inputs, deps);
+    const { token } = await mintToken(inputs, deps);
     expect(token.accessToken).toBe(ims.issued[0]?.accessToken);
     expect(ims.requests).toHaveLength(4);
     expect(sleeps).toEqual([250, 500, 1000]);
@@ -150,6 +152,42 @@ describe('mintToken', () => {
     const error = await mintErrorOf(mintToken(inputs, deps));
     expect(ims.requests).toHaveLength(1);
     expect(error.message).toContain(`sent an answer of more than the ${MAX_ANSWER_BYTES} bytes allowed`);
+  });
+
+  it('moves to the next secret on invalid_client only, and says which line worked', async () => {
+    const { inputs, deps } = harness({ 'client-secret': `rotated-out\nalso-old\n${CLIENT.clientSecret}` });
+    const minted = await mintToken(inputs, deps);
+    expect(minted.secretPosition).toBe(3);
+    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual([
+      'rotated-out',
+      'also-old',
+      CLIENT.clientSecret,
+    ]);
+  });
+
+  it('says so when every secret is rejected', async () => {
+    const { inputs, deps } = harness({ 'client-secret': 'old-1\nold-2' });
+    const error = await mintErrorOf(mintToken(inputs, deps));
+    expect(ims.requests).toHaveLength(2);
+    expect(error.message).toMatch(
+      /^Could not get an Adobe IMS access token with client-secret line 2 of 2 \(IMS rejected line 1 with invalid_client\) after 1 attempt \(not retried: [^)]*\)\. IMS refused the token request with HTTP 401 invalid_client/,
+    );
+  });
+
+  it('stops at the first secret on any other failure', async () => {
+    const { inputs, deps } = harness({ 'client-secret': `${CLIENT.clientSecret}\nsecond`, scopes: 'openid,not_granted' });
+    const error = await mintErrorOf(mintToken(inputs, deps));
+    expect(ims.requests).toHaveLength(1);
+    expect(error.message).toMatch(/^Could not get an Adobe IMS access token with client-secret line 1 of 2 after 1 attempt .*invalid_scope/);
+  });
+
+  it('retries transient failures of each secret before moving on', async () => {
+    ims.enqueue({ kind: 'reset' });
+    const { inputs, deps, sleeps } = harness({ 'client-secret': `old\n${CLIENT.clientSecret}` });
+    const minted = await mintToken(inputs, deps);
+    expect(minted.secretPosition).toBe(2);
+    expect(sleeps).toHaveLength(1);
+    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual(['old', 'old', CLIENT.clientSecret]);
   });
 
   it('lets a bug in the transport surface as itself, not as a network failure', async () => {

@@ -1,7 +1,14 @@
 // The runner harness is what the end-to-end tests trust: check that it reads
 // file commands and masks as the runner does, and that its leak audit bites.
 import { describe, expect, it } from '@jest/globals';
-import { type RunResult, findLeaks, inputEnvironment, parseFileCommands, renderRunnerLog } from './support/runner.js';
+import {
+  type RunResult,
+  findLeaks,
+  inputEnvironment,
+  parseFileCommands,
+  renderRunnerLog,
+  stateEnvironment,
+} from './support/runner.js';
 
 function result(overrides: Partial<RunResult>): RunResult {
   return {
@@ -54,11 +61,13 @@ describe('runner log', () => {
 describe('leak audit', () => {
   const values = { secrets: ['SECRET'], tokens: ['TOKEN'] };
 
-  it('passes a clean run, where the token is only the access-token output', () => {
+  it('passes a clean run, where the token stands only in its own places', () => {
     const clean = result({
       stdout: '::add-mask::SECRET\n::add-mask::TOKEN\nall good\n',
       outputs: { 'access-token': 'TOKEN', 'token-type': 'bearer' },
-      files: { output: 'access-token<<d\nTOKEN\nd\n', env: '', state: '' },
+      exportedEnv: { FUSION_ACCESS_TOKEN: 'TOKEN' },
+      state: { token: 'TOKEN' },
+      files: { output: 'access-token<<d\nTOKEN\nd\n', env: 'FUSION_ACCESS_TOKEN<<e\nTOKEN\ne\n', state: 'token<<s\nTOKEN\ns\n' },
     });
     expect(findLeaks(clean, values)).toEqual([]);
   });
@@ -68,16 +77,24 @@ describe('leak audit', () => {
       stdout: '::add-mask::SECRET\nsecret is SECRET\n',
       stderr: 'Error: TOKEN\n    at x',
       outputs: { 'access-token': 'TOKEN', echo: 'SECRET', copy: 'Bearer TOKEN' },
-      files: { output: '', env: 'X=SECRET\n', state: 'token<<d\nTOKEN\nd\n' },
+      exportedEnv: { X: 'SECRET' },
+      state: { saved: 'TOKEN', token: 'TOKEN' },
+      files: { output: '', env: 'X=SECRET\n', state: 'saved<<d\nTOKEN\nd\ntoken<<d\nTOKEN\nd\n' },
     });
     expect(findLeaks(leaky, values)).toEqual([
       'secret on stdout line 2',
-      'secret in GITHUB_ENV',
       'secret in output echo',
+      'secret in GITHUB_ENV X',
       'token on stderr line 1',
-      'token in GITHUB_STATE',
       'token in output copy',
+      'token in GITHUB_STATE saved',
     ]);
+  });
+});
+
+describe('post step', () => {
+  it('passes the main step state as STATE_* variables', () => {
+    expect(stateEnvironment({ token: 't', 'expires-at': 'x' })).toEqual({ STATE_token: 't', 'STATE_expires-at': 'x' });
   });
 });
 
@@ -91,6 +108,8 @@ describe('inputs', () => {
       'INPUT_IMS-URL': 'https://ims-na1.adobelogin.com',
       INPUT_RETRIES: '0',
       'INPUT_TIMEOUT-SECONDS': '30',
+      'INPUT_EXPORT-ENV': 'false',
+      INPUT_REVOKE: 'false',
     });
     expect(() => inputEnvironment({ 'client-idd': 'x' })).toThrow('input client-idd is not declared in action.yml');
   });

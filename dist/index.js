@@ -31673,150 +31673,6 @@ function quote(value, max = 60) {
     return visible(JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value));
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-// Parsing and validation of the action's inputs. Pure: it never touches the
-// network or the log, and no error it raises quotes the client secret.
-
-const INPUT_NAMES = (/* unused pure expression or super */ null && ([
-    'client-id',
-    'client-secret',
-    'scopes',
-    'org-id',
-    'ims-url',
-    'retries',
-    'timeout-seconds',
-]));
-/** The defaults declared in action.yml (a test keeps the two equal). */
-const INPUT_DEFAULTS = {
-    scopes: 'openid,AdobeID,profile,additional_info.projectedProductContext',
-    'org-id': '',
-    'ims-url': 'https://ims-na1.adobelogin.com',
-    retries: '3',
-    'timeout-seconds': '30',
-};
-const MAX_RETRIES = 10;
-const MAX_TIMEOUT_SECONDS = 600;
-const TOKEN_PATH = '/ims/token/v3';
-class InputError extends Error {
-    name = 'InputError';
-}
-/**
- * Reads and checks every input. An optional input left empty takes its
- * action.yml default, so a step that passes `retries: ${{ vars.UNSET }}`
- * behaves like one that leaves it out.
- */
-function parseInputs(read) {
-    const valueOf = (name) => {
-        const value = read(name);
-        if (value !== '')
-            return value;
-        return INPUT_DEFAULTS[name] ?? '';
-    };
-    return {
-        clientId: parseClientId(valueOf('client-id')),
-        clientSecret: parseClientSecret(valueOf('client-secret')),
-        scopes: parseScopes(valueOf('scopes')),
-        orgId: parseOrgId(valueOf('org-id')),
-        tokenUrl: parseImsUrl(valueOf('ims-url')),
-        retries: parseRetries(valueOf('retries')),
-        timeoutMs: parseTimeoutSeconds(valueOf('timeout-seconds')) * 1000,
-    };
-}
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
-// RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
-const WHOLE_NUMBER = /^\d+$/;
-const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
-function requireValue(name, value, expected) {
-    if (value === '') {
-        throw new InputError(`Input ${name} is required: ${expected}.`);
-    }
-}
-function parseClientId(value) {
-    const expected = 'the client ID of the OAuth Server-to-Server credential in the Adobe Developer Console';
-    requireValue('client-id', value, expected);
-    if (value.length > 255 || !PRINTABLE_ASCII.test(value)) {
-        // Not quoted: a value this far off may be a secret pasted into the wrong input.
-        throw new InputError(`Input client-id must be ${expected}: up to 255 printable ASCII characters without spaces.`);
-    }
-    return value;
-}
-function parseClientSecret(value) {
-    requireValue('client-secret', value, 'the client secret of the credential, passed from a secret such as ${{ secrets.FUSION_CLIENT_SECRET }}');
-    if (value.length > 1024 || CONTROL_CHARACTER.test(value)) {
-        throw new InputError('Input client-secret must be one client secret: a single line of at most 1024 characters, without control characters.');
-    }
-    return value;
-}
-function parseScopes(value) {
-    const scopes = [...new Set(value.split(/[\s,]+/).filter((scope) => scope !== ''))];
-    if (scopes.length === 0) {
-        throw new InputError(`Input scopes must name at least one scope, separated by commas, spaces or newlines (default: ${INPUT_DEFAULTS.scopes}).`);
-    }
-    const invalid = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
-    if (invalid !== undefined) {
-        throw new InputError(`Input scopes has an invalid scope ${quote(invalid)}: a scope is printable ASCII without quotes or backslashes.`);
-    }
-    return scopes;
-}
-function parseOrgId(value) {
-    if (value === '')
-        return undefined;
-    if (!IMS_ORG_ID.test(value)) {
-        throw new InputError(`Input org-id must be an IMS organization ID such as 0123456789ABCDEF01234567@AdobeOrg, got ${quote(value)}. ` +
-            'The numeric Fusion organization ID belongs in the x-organization-id header of Fusion API calls, not here.');
-    }
-    return value;
-}
-function isLoopbackHost(hostname) {
-    return (hostname === 'localhost' ||
-        hostname === '[::1]' ||
-        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
-}
-/** Turns the IMS base URL into the token endpoint's URL. */
-function parseImsUrl(value) {
-    const expected = `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`;
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError(`Input ims-url must be ${expected}; ${quote(value)} is not a URL.`);
-    }
-    if (url.username !== '' || url.password !== '') {
-        // Not quoted: it holds credentials.
-        throw new InputError(`Input ims-url must not contain a user name or password; give ${expected}.`);
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-        throw new InputError(`Input ims-url must use https (plain http only for a loopback host such as localhost), got ${quote(value)}.`);
-    }
-    if (value.includes('?') || value.includes('#')) {
-        throw new InputError(`Input ims-url must not have a query or a fragment; give ${expected}.`);
-    }
-    const basePath = url.pathname.replace(/\/+$/, '');
-    if (basePath.endsWith(TOKEN_PATH)) {
-        throw new InputError(`Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`);
-    }
-    return new URL(`${url.origin}${basePath}${TOKEN_PATH}`);
-}
-function parseRetries(value) {
-    const retries = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
-    if (!(retries <= MAX_RETRIES)) {
-        throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`);
-    }
-    return retries;
-}
-function parseTimeoutSeconds(value) {
-    const seconds = DECIMAL_NUMBER.test(value) ? Number(value) : Number.NaN;
-    if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
-        throw new InputError(`Input timeout-seconds must be a number of seconds greater than 0 and at most ${MAX_TIMEOUT_SECONDS}, got ${quote(value)}.`);
-    }
-    return seconds;
-}
-
 ;// CONCATENATED MODULE: ./src/failures.ts
 // The wording of every failure: what happened and what to do next. Pure.
 // Nothing here quotes the client secret or a token: answer excerpts pass
@@ -31873,8 +31729,9 @@ function imsErrorFailure(status, error, description, debugId, retryable, context
     return {
         retryable,
         summary: `HTTP ${status} ${code}`,
-        message: `IMS refused the token request with HTTP ${status} ${code}${detail}${debugIdNote(debugId)}. ` +
+        message: `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId)}. ` +
             hintFor(error, retryable, context),
+        imsError: error,
     };
 }
 /** An answer that is not what IMS sends: HTML from a gateway, truncated JSON, no token. */
@@ -31974,15 +31831,211 @@ function networkFailure(problem, timeoutMs, context) {
         message: `The request to ${host}${via} failed: ${detail}${code ? ` (${code})` : ''}. Check ims-url and the runner's network and proxy settings.`,
     };
 }
-/** The step's final message: the last failure, and how many attempts were made. */
-function finalMessage(failure, attempts, retries) {
+/** The last failure, and how many attempts were made: "after 4 attempts (retries: 3). <message>". */
+function failures_attemptsNote(failure, attempts, retries) {
     const count = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
     const why = failure.retryable
         ? ` (retries: ${retries})`
         : attempts === 1
             ? ' (not retried: this failure would not go away by itself)'
             : '';
-    return `Could not get an Adobe IMS access token after ${count}${why}. ${failure.message}`;
+    return `after ${count}${why}. ${failure.message}`;
+}
+function lines(last) {
+    return last === 1 ? 'line 1' : `lines 1 to ${last}`;
+}
+/** Which of several client secrets a final failure came from: "" for a single secret. */
+function failures_secretsNote(position, count) {
+    if (count === 1)
+        return '';
+    const rejected = position > 1 ? ` (IMS rejected ${lines(position - 1)} with invalid_client)` : '';
+    return ` with client-secret line ${position} of ${count}${rejected}`;
+}
+/** The warning when a later secret worked: the earlier ones are stale. */
+function rotationWarning(position) {
+    return (`IMS accepted client-secret line ${position} and rejected ${lines(position - 1)} with invalid_client. ` +
+        'When the secret rotation is complete, remove the rejected secret from the repository secret.');
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+// Parsing and validation of the action's inputs. Pure: it never touches the
+// network or the log, and no error it raises quotes the client secret.
+
+const INPUT_NAMES = (/* unused pure expression or super */ null && ([
+    'client-id',
+    'client-secret',
+    'scopes',
+    'org-id',
+    'ims-url',
+    'retries',
+    'timeout-seconds',
+    'export-env',
+    'revoke',
+]));
+/** The defaults declared in action.yml (a test keeps the two equal). */
+const INPUT_DEFAULTS = {
+    scopes: 'openid,AdobeID,profile,additional_info.projectedProductContext',
+    'org-id': '',
+    'ims-url': 'https://ims-na1.adobelogin.com',
+    retries: '3',
+    'timeout-seconds': '30',
+    'export-env': 'false',
+    revoke: 'false',
+};
+const MAX_RETRIES = 10;
+const MAX_TIMEOUT_SECONDS = 600;
+const MAX_SECRETS = 10;
+const TOKEN_PATH = '/ims/token/v3';
+const INVALIDATE_PATH = '/ims/invalidate_token/v2';
+class InputError extends Error {
+    name = 'InputError';
+}
+/**
+ * Reads and checks every input. An optional input left empty takes its
+ * action.yml default, so a step that passes `retries: ${{ vars.UNSET }}`
+ * behaves like one that leaves it out.
+ */
+function parseInputs(read) {
+    const valueOf = (name) => {
+        const value = read(name);
+        if (value !== '')
+            return value;
+        return INPUT_DEFAULTS[name] ?? '';
+    };
+    return {
+        clientId: parseClientId(valueOf('client-id')),
+        clientSecrets: parseClientSecrets(valueOf('client-secret')),
+        scopes: parseScopes(valueOf('scopes')),
+        orgId: parseOrgId(valueOf('org-id')),
+        imsBaseUrl: parseImsUrl(valueOf('ims-url')),
+        retries: parseRetries(valueOf('retries')),
+        timeoutMs: parseTimeoutSeconds(valueOf('timeout-seconds')) * 1000,
+        exportEnv: inputs_parseBoolean('export-env', valueOf('export-env')),
+        revoke: inputs_parseBoolean('revoke', valueOf('revoke')),
+    };
+}
+function tokenUrl(inputs) {
+    return new URL(`${inputs.imsBaseUrl}${TOKEN_PATH}`);
+}
+function inputs_invalidateUrl(inputs) {
+    return new URL(`${inputs.imsBaseUrl}${INVALIDATE_PATH}`);
+}
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+// RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
+const WHOLE_NUMBER = /^\d+$/;
+const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
+function requireValue(name, value, expected) {
+    if (value === '') {
+        throw new InputError(`Input ${name} is required: ${expected}.`);
+    }
+}
+function parseClientId(value) {
+    const expected = 'the client ID of the OAuth Server-to-Server credential in the Adobe Developer Console';
+    requireValue('client-id', value, expected);
+    if (value.length > 255 || !PRINTABLE_ASCII.test(value)) {
+        // Not quoted: a value this far off may be a secret pasted into the wrong input.
+        throw new InputError(`Input client-id must be ${expected}: up to 255 printable ASCII characters without spaces.`);
+    }
+    return value;
+}
+/**
+ * One secret per line: the Developer Console keeps two valid while a secret
+ * is rotated, and the action tries them in order. Blank lines are dropped.
+ */
+function parseClientSecrets(value) {
+    requireValue('client-secret', value, 'the client secret of the credential, passed from a secret such as ${{ secrets.FUSION_CLIENT_SECRET }}');
+    const secrets = value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    if (secrets.length > MAX_SECRETS) {
+        throw new InputError(`Input client-secret has ${secrets.length} lines; give at most ${MAX_SECRETS} secrets, one per line.`);
+    }
+    secrets.forEach((secret, index) => {
+        if (secret.length > 1024 || CONTROL_CHARACTER.test(secret)) {
+            // Never quoted: it is a secret.
+            const which = secrets.length > 1 ? ` (line ${index + 1})` : '';
+            throw new InputError(`Input client-secret${which} must be a client secret of at most 1024 characters, without control characters; ` +
+                'give several secrets one per line.');
+        }
+    });
+    return secrets;
+}
+function inputs_parseBoolean(name, value) {
+    if (/^(true|True|TRUE)$/.test(value))
+        return true;
+    if (/^(false|False|FALSE)$/.test(value))
+        return false;
+    throw new InputError(`Input ${name} must be true or false, got ${quote(value)}.`);
+}
+function parseScopes(value) {
+    const scopes = [...new Set(value.split(/[\s,]+/).filter((scope) => scope !== ''))];
+    if (scopes.length === 0) {
+        throw new InputError(`Input scopes must name at least one scope, separated by commas, spaces or newlines (default: ${INPUT_DEFAULTS.scopes}).`);
+    }
+    const invalid = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
+    if (invalid !== undefined) {
+        throw new InputError(`Input scopes has an invalid scope ${quote(invalid)}: a scope is printable ASCII without quotes or backslashes.`);
+    }
+    return scopes;
+}
+function parseOrgId(value) {
+    if (value === '')
+        return undefined;
+    if (!IMS_ORG_ID.test(value)) {
+        throw new InputError(`Input org-id must be an IMS organization ID such as 0123456789ABCDEF01234567@AdobeOrg, got ${quote(value)}. ` +
+            'The numeric Fusion organization ID belongs in the x-organization-id header of Fusion API calls, not here.');
+    }
+    return value;
+}
+function isLoopbackHost(hostname) {
+    return (hostname === 'localhost' ||
+        hostname === '[::1]' ||
+        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
+}
+/** Checks the IMS base URL; returns it without a trailing slash. */
+function parseImsUrl(value) {
+    const expected = `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`;
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(`Input ims-url must be ${expected}; ${quote(value)} is not a URL.`);
+    }
+    if (url.username !== '' || url.password !== '') {
+        // Not quoted: it holds credentials.
+        throw new InputError(`Input ims-url must not contain a user name or password; give ${expected}.`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+        throw new InputError(`Input ims-url must use https (plain http only for a loopback host such as localhost), got ${quote(value)}.`);
+    }
+    if (value.includes('?') || value.includes('#')) {
+        throw new InputError(`Input ims-url must not have a query or a fragment; give ${expected}.`);
+    }
+    const basePath = url.pathname.replace(/\/+$/, '');
+    if (basePath.endsWith(TOKEN_PATH)) {
+        throw new InputError(`Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`);
+    }
+    return `${url.origin}${basePath}`;
+}
+function parseRetries(value) {
+    const retries = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
+    if (!(retries <= MAX_RETRIES)) {
+        throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`);
+    }
+    return retries;
+}
+function parseTimeoutSeconds(value) {
+    const seconds = DECIMAL_NUMBER.test(value) ? Number(value) : Number.NaN;
+    if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
+        throw new InputError(`Input timeout-seconds must be a number of seconds greater than 0 and at most ${MAX_TIMEOUT_SECONDS}, got ${quote(value)}.`);
+    }
+    return seconds;
 }
 
 ;// CONCATENATED MODULE: ./src/retry.ts
@@ -32038,106 +32091,6 @@ function retryDelayMs(retry, requestedMs, random) {
     return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
 }
 
-;// CONCATENATED MODULE: ./src/version.ts
-/** The action's version, sent in the User-Agent (a test keeps it equal to package.json's). */
-const ACTION_VERSION = '1.0.0';
-
-;// CONCATENATED MODULE: ./src/ims.ts
-// The IMS token protocol: the request to send and the reading of the answer.
-// Pure: no network, no clock of its own.
-
-
-
-const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
-/** The form body of a client-credentials token request. Credentials never go in the URL. */
-function tokenRequestBody(inputs) {
-    const form = new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: inputs.clientId,
-        client_secret: inputs.clientSecret,
-        scope: inputs.scopes.join(','),
-    });
-    if (inputs.orgId !== undefined)
-        form.set('org_id', inputs.orgId);
-    return form.toString();
-}
-const TOKEN_REQUEST_HEADERS = {
-    'Content-Type': 'application/x-www-form-urlencoded',
-    Accept: 'application/json',
-    'User-Agent': USER_AGENT,
-};
-function parseJsonObject(body) {
-    try {
-        const value = JSON.parse(body);
-        return typeof value === 'object' && value !== null && !Array.isArray(value)
-            ? value
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** expires_in in seconds, as a number or a numeric string; undefined when unusable. */
-function readExpiresIn(value) {
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-        return String(value);
-    if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))
-        return value;
-    return undefined;
-}
-/**
- * Reads the answer to one token request. `receivedAtMs` is when it arrived:
- * the token's expiry counts from then.
- */
-function readTokenAnswer(answer, receivedAtMs, context) {
-    const { status, headers, body } = answer;
-    const debugId = headers['x-debug-id'];
-    const retryable = RETRYABLE_STATUSES.has(status);
-    const fail = (failure) => ({
-        ok: false,
-        failure: { ...failure, retryAfter: headers['retry-after'] },
-    });
-    const json = parseJsonObject(body);
-    const accessToken = json?.['access_token'];
-    // A token in an answer we reject is still a token: keep it out of the excerpt.
-    const excerptContext = typeof accessToken === 'string' && accessToken !== ''
-        ? { ...context, secrets: [...context.secrets, accessToken] }
-        : context;
-    const unexpected = (problem) => fail(unexpectedAnswerFailure(status, problem, headers['content-type'], body, debugId, retryable, excerptContext));
-    if (status >= 300 && status < 400) {
-        return fail(redirectFailure(status, headers['location'], context));
-    }
-    if (status === 200) {
-        if (json === undefined)
-            return unexpected('without a JSON object');
-        if (typeof accessToken !== 'string' || accessToken === '') {
-            return unexpected('without an access_token');
-        }
-        // Masking works line by line on visible text: a token must be one printable word.
-        if (!/^[\x21-\x7e]+$/.test(accessToken))
-            return unexpected('with a malformed access_token');
-        const expiresIn = readExpiresIn(json['expires_in']);
-        if (expiresIn === undefined)
-            return unexpected('without a usable expires_in');
-        const tokenType = json['token_type'];
-        return {
-            ok: true,
-            token: {
-                accessToken,
-                tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
-                expiresIn,
-                expiresAt: new Date(receivedAtMs + Number(expiresIn) * 1000),
-            },
-        };
-    }
-    const error = json?.['error'];
-    if (typeof error === 'string' && error !== '') {
-        const description = json?.['error_description'];
-        return fail(imsErrorFailure(status, error, typeof description === 'string' ? description : undefined, debugId, retryable, context));
-    }
-    return unexpected(json === undefined ? 'that is not IMS JSON' : 'without an IMS error');
-}
-
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
@@ -32180,6 +32133,10 @@ function flattenHeaders(headers) {
     return flat;
 }
 function createPost(userAgent) {
+    // tunnel, the proxy agent of @actions/http-client, calls the deprecated
+    // Buffer() constructor for proxy credentials. Bundled, Node no longer sees it
+    // as a dependency and would print a deprecation warning on every such run.
+    process.noDeprecation = true;
     const client = new HttpClient(userAgent, [], { allowRedirects: false, keepAlive: false });
     return (request) => post(client, request);
 }
@@ -32238,62 +32195,261 @@ function post(client, request) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/mint.ts
-// Mints one access token: the request, its retries and the final verdict.
-// The network, the clock, sleep, randomness and the log are passed in.
+;// CONCATENATED MODULE: ./src/attempts.ts
+// Asking IMS with retries, and with each client secret in turn. The network,
+// the clock, sleep, randomness and the log are passed in.
 
 
 
-
-/** IMS token answers are a few kilobytes; anything near this is not one. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
-/** The token could not be had; the message is meant for the user as it is. */
-class MintError extends Error {
-    name = 'MintError';
-}
-async function mintToken(inputs, deps) {
-    const context = {
-        host: inputs.tokenUrl.host,
-        scopes: inputs.scopes,
-        secrets: [inputs.clientSecret],
-    };
-    const request = {
-        url: inputs.tokenUrl,
-        headers: TOKEN_REQUEST_HEADERS,
-        body: tokenRequestBody(inputs),
-        timeoutMs: inputs.timeoutMs,
-        maxAnswerBytes: MAX_ANSWER_BYTES,
-    };
-    const attempts = inputs.retries + 1;
+/** IMS answers are a few kilobytes; anything near this is not one. */
+const attempts_MAX_ANSWER_BYTES = 1024 * 1024;
+/**
+ * Sends the request until an answer reads as a success, a failure is not
+ * worth retrying, or `retries` retries are spent. Logs one line per retry.
+ */
+async function attempts_sendWithRetries(request, read, retries, context, deps) {
+    const attempts = retries + 1;
     for (let attempt = 1;; attempt++) {
         let failure;
         try {
             const answer = await deps.post(request);
-            const result = readTokenAnswer(answer, deps.now(), context);
+            const result = read(answer, deps.now());
             if (result.ok)
-                return result.token;
+                return result;
             failure = result.failure;
         }
         catch (error) {
             if (!(error instanceof TransportError))
                 throw error;
-            failure = networkFailure({ code: error.code, detail: error.message, proxy: error.proxy }, inputs.timeoutMs, context);
+            failure = networkFailure({ code: error.code, detail: error.message, proxy: error.proxy }, request.timeoutMs, context);
         }
-        if (!failure.retryable || attempt === attempts) {
-            throw new MintError(finalMessage(failure, attempt, inputs.retries));
-        }
+        if (!failure.retryable || attempt === attempts)
+            return { ok: false, failure, attempts: attempt };
         const delayMs = retryDelayMs(attempt, retryAfterMs(failure.retryAfter, deps.now()), deps.random);
         deps.log(`Attempt ${attempt} of ${attempts} failed: ${failure.summary}. Retrying in ${(delayMs / 1000).toFixed(1)} s.`);
         await deps.sleep(delayMs);
     }
 }
+/**
+ * Tries each client secret in order. Only invalid_client (a rejected secret)
+ * moves on to the next one; any other failure stops at once.
+ */
+async function attempts_trySecrets(secrets, send) {
+    for (let index = 0;; index++) {
+        const outcome = await send(secrets[index]);
+        const rejected = !outcome.ok && outcome.failure.imsError === 'invalid_client';
+        if (!rejected || index === secrets.length - 1)
+            return { ...outcome, position: index + 1 };
+    }
+}
 
-;// CONCATENATED MODULE: ./src/main.ts
-// The action's shell: reads inputs through @actions/core, masks, mints the
-// token with the real network and clock, and sets the outputs or fails.
+;// CONCATENATED MODULE: ./src/version.ts
+/** The action's version, sent in the User-Agent (a test keeps it equal to package.json's). */
+const ACTION_VERSION = '1.0.0';
+
+;// CONCATENATED MODULE: ./src/ims.ts
+// The IMS token protocol: the request to send and the reading of the answer.
+// Pure: no network, no clock of its own.
 
 
 
+const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
+/** The form body of a client-credentials token request. Credentials never go in the URL. */
+function tokenRequestBody(inputs, clientSecret) {
+    const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: inputs.clientId,
+        client_secret: clientSecret,
+        scope: inputs.scopes.join(','),
+    });
+    if (inputs.orgId !== undefined)
+        form.set('org_id', inputs.orgId);
+    return form.toString();
+}
+/** The form body that invalidates an access token (and, cascading, what it begot). */
+function ims_invalidateRequestBody(clientId, clientSecret, accessToken) {
+    return new URLSearchParams({
+        token_type: 'access_token',
+        token: accessToken,
+        client_id: clientId,
+        client_secret: clientSecret,
+        cascading: 'all',
+    }).toString();
+}
+/** Headers of every request to IMS. */
+const ims_REQUEST_HEADERS = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+    'User-Agent': USER_AGENT,
+};
+function parseJsonObject(body) {
+    try {
+        const value = JSON.parse(body);
+        return typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? value
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** expires_in in seconds, as a number or a numeric string; undefined when unusable. */
+function readExpiresIn(value) {
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+        return String(value);
+    if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))
+        return value;
+    return undefined;
+}
+/** An answer that is not a success: a refused redirect, an IMS error, or something else. */
+function readFailure(answer, context, problem) {
+    const { status, headers, body } = answer;
+    const debugId = headers['x-debug-id'];
+    const retryable = RETRYABLE_STATUSES.has(status);
+    const fail = (failure) => ({
+        ok: false,
+        failure: { ...failure, retryAfter: headers['retry-after'] },
+    });
+    if (status >= 300 && status < 400)
+        return fail(redirectFailure(status, headers['location'], context));
+    const json = parseJsonObject(body);
+    const error = json?.['error'];
+    if (problem === undefined && typeof error === 'string' && error !== '') {
+        const description = json?.['error_description'];
+        return fail(imsErrorFailure(status, error, typeof description === 'string' ? description : undefined, debugId, retryable, context));
+    }
+    // A token in an answer we reject is still a token: keep it out of the excerpt.
+    const accessToken = json?.['access_token'];
+    const excerptContext = typeof accessToken === 'string' && accessToken !== ''
+        ? { ...context, secrets: [...context.secrets, accessToken] }
+        : context;
+    const what = problem ?? (json === undefined ? 'that is not IMS JSON' : 'without an IMS error');
+    return fail(unexpectedAnswerFailure(status, what, headers['content-type'], body, debugId, retryable, excerptContext));
+}
+/** Reads the answer to a token request; the token's expiry counts from when it arrived. */
+function readTokenAnswer(answer, receivedAtMs, context) {
+    if (answer.status !== 200)
+        return readFailure(answer, context);
+    const json = parseJsonObject(answer.body);
+    if (json === undefined)
+        return readFailure(answer, context, 'without a JSON object');
+    const accessToken = json['access_token'];
+    if (typeof accessToken !== 'string' || accessToken === '') {
+        return readFailure(answer, context, 'without an access_token');
+    }
+    // Masking works line by line on visible text: a token must be one printable word.
+    if (!/^[\x21-\x7e]+$/.test(accessToken))
+        return readFailure(answer, context, 'with a malformed access_token');
+    const expiresIn = readExpiresIn(json['expires_in']);
+    if (expiresIn === undefined)
+        return readFailure(answer, context, 'without a usable expires_in');
+    const tokenType = json['token_type'];
+    return {
+        ok: true,
+        value: {
+            accessToken,
+            tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
+            expiresIn,
+            expiresAt: new Date(receivedAtMs + Number(expiresIn) * 1000),
+        },
+    };
+}
+/** Reads the answer to an invalidation: IMS answers 200, with an empty body. */
+function ims_readInvalidateAnswer(answer, context) {
+    return answer.status === 200 ? { ok: true, value: true } : readFailure(answer, context);
+}
+
+;// CONCATENATED MODULE: ./src/mint.ts
+// Mints one access token: a client-credentials request per secret, with
+// retries, and the final verdict in words.
+
+
+
+
+/** The token could not be had; the message is meant for the user as it is. */
+class MintError extends Error {
+    name = 'MintError';
+}
+async function mintToken(inputs, deps) {
+    const url = tokenUrl(inputs);
+    const context = {
+        request: 'token request',
+        host: url.host,
+        scopes: inputs.scopes,
+        secrets: inputs.clientSecrets,
+    };
+    const outcome = await attempts_trySecrets(inputs.clientSecrets, (secret) => attempts_sendWithRetries({
+        url,
+        headers: ims_REQUEST_HEADERS,
+        body: tokenRequestBody(inputs, secret),
+        timeoutMs: inputs.timeoutMs,
+        maxAnswerBytes: attempts_MAX_ANSWER_BYTES,
+    }, (answer, receivedAtMs) => readTokenAnswer(answer, receivedAtMs, context), inputs.retries, context, deps));
+    if (outcome.ok)
+        return { token: outcome.value, secretPosition: outcome.position };
+    throw new MintError(`Could not get an Adobe IMS access token${failures_secretsNote(outcome.position, inputs.clientSecrets.length)} ` +
+        failures_attemptsNote(outcome.failure, outcome.attempts, inputs.retries));
+}
+
+;// CONCATENATED MODULE: ./src/revoke.ts
+// Revoking the token at the end of the job: whether to, and the invalidation
+// request with retries and each secret in turn. Pure but for the injected
+// network, clock, sleep, randomness and log.
+
+
+
+
+/** What the main step leaves for the post step (never the secret). */
+const STATE_TOKEN = 'token';
+const STATE_EXPIRES_AT = 'expires-at';
+/** Whether the post step has a live token to revoke, or the one line it logs instead. */
+function planRevocation(revokeInput, state, nowMs) {
+    let revoke;
+    try {
+        revoke = parseBoolean('revoke', revokeInput || 'false');
+    }
+    catch {
+        revoke = false;
+    }
+    if (!revoke)
+        return { revoke: false, reason: 'Token revocation is off (revoke: false): nothing to do.' };
+    if (state.token === '')
+        return { revoke: false, reason: 'No token was issued in this job: nothing to revoke.' };
+    const expiresAt = Date.parse(state.expiresAt);
+    if (expiresAt <= nowMs) {
+        return { revoke: false, reason: `The token expired at ${new Date(expiresAt).toISOString()}: nothing to revoke.` };
+    }
+    return { revoke: true, token: state.token };
+}
+/** The token could not be revoked; the message is meant for the user as it is. */
+class RevokeError extends (/* unused pure expression or super */ null && (Error)) {
+    name = 'RevokeError';
+}
+async function revokeToken(inputs, accessToken, deps) {
+    const url = invalidateUrl(inputs);
+    const context = {
+        request: 'token invalidation',
+        host: url.host,
+        scopes: inputs.scopes,
+        secrets: [...inputs.clientSecrets, accessToken],
+    };
+    const outcome = await trySecrets(inputs.clientSecrets, (secret) => sendWithRetries({
+        url,
+        headers: REQUEST_HEADERS,
+        body: invalidateRequestBody(inputs.clientId, secret, accessToken),
+        timeoutMs: inputs.timeoutMs,
+        maxAnswerBytes: MAX_ANSWER_BYTES,
+    }, (answer) => readInvalidateAnswer(answer, context), inputs.retries, context, deps));
+    if (!outcome.ok) {
+        throw new RevokeError(`Could not revoke the access token${secretsNote(outcome.position, inputs.clientSecrets.length)} ` +
+            `${attemptsNote(outcome.failure, outcome.attempts, inputs.retries)} The token stays valid until it expires; ` +
+            'to invalidate tokens at once, rotate the client secret in the Adobe Developer Console.');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/shell.ts
+// What the main and post steps share to touch the runner and the world:
+// the slice of @actions/core they use, masking, and the real dependencies.
 
 
 function systemDependencies(log) {
@@ -32317,6 +32473,21 @@ function maskSecret(actions, value) {
             actions.setSecret(form);
     }
 }
+/** The message of an error we did not expect (a bug), without a stack trace that could hold values. */
+function unexpectedErrorMessage(error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return `fusion-token-action failed unexpectedly: ${detail}. Please report this.`;
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+// The main step: reads inputs through @actions/core, masks, mints the token
+// with the real network and clock, and sets the outputs or fails.
+
+
+
+
+
+
 function formatDuration(seconds) {
     const minutes = Math.floor(seconds / 60);
     if (minutes < 1)
@@ -32329,33 +32500,35 @@ async function run(actions = core_namespaceObject, deps = systemDependencies((li
         // Mask first: nothing, not even a validation error, may come before it.
         maskSecret(actions, actions.getInput('client-secret'));
         const inputs = parseInputs((name) => actions.getInput(name));
-        const token = await mintToken(inputs, deps);
+        const { token, secretPosition } = await mintToken(inputs, deps);
         actions.setSecret(token.accessToken);
+        const expiresAt = token.expiresAt.toISOString();
         actions.setOutput('access-token', token.accessToken);
         actions.setOutput('token-type', token.tokenType);
         actions.setOutput('expires-in', token.expiresIn);
-        actions.setOutput('expires-at', token.expiresAt.toISOString());
-        actions.info(`Got an IMS access token for client ${inputs.clientId}. It expires at ${token.expiresAt.toISOString()} ` +
+        actions.setOutput('expires-at', expiresAt);
+        if (inputs.exportEnv) {
+            actions.exportVariable('FUSION_ACCESS_TOKEN', token.accessToken);
+            actions.exportVariable('FUSION_CLIENT_ID', inputs.clientId);
+            actions.exportVariable('FUSION_TOKEN_EXPIRES_AT', expiresAt);
+        }
+        if (inputs.revoke) {
+            // The post step reads its inputs again: the secret is never stored.
+            actions.saveState(STATE_TOKEN, token.accessToken);
+            actions.saveState(STATE_EXPIRES_AT, expiresAt);
+        }
+        if (secretPosition > 1)
+            actions.warning(rotationWarning(secretPosition));
+        actions.info(`Got an IMS access token for client ${inputs.clientId}. It expires at ${expiresAt} ` +
             `(in ${formatDuration(Number(token.expiresIn))}).`);
     }
     catch (error) {
-        if (error instanceof InputError || error instanceof MintError) {
-            actions.setFailed(error.message);
-        }
-        else {
-            // A bug of ours: say so, without a stack trace that could hold values.
-            const detail = error instanceof Error ? error.message : String(error);
-            actions.setFailed(`fusion-token-action failed unexpectedly: ${detail}. Please report this.`);
-        }
+        actions.setFailed(error instanceof InputError || error instanceof MintError ? error.message : unexpectedErrorMessage(error));
     }
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
 // The action's entry point: the runner runs the bundle built from this file.
 
-// tunnel, the proxy agent of @actions/http-client, calls the deprecated
-// Buffer() constructor for proxy credentials. Bundled, Node no longer sees it
-// as a dependency and would print a deprecation warning on every such run.
-process.noDeprecation = true;
 void run();
 

@@ -13,10 +13,14 @@ export interface AttemptFailure {
   readonly message: string;
   /** The Retry-After header of the answer, if any. */
   readonly retryAfter?: string | undefined;
+  /** The `error` of an IMS error answer, e.g. "invalid_client". */
+  readonly imsError?: string;
 }
 
 export interface FailureContext {
-  /** host[:port] of the IMS token endpoint. */
+  /** What was asked of IMS, e.g. "token request". */
+  readonly request: string;
+  /** host[:port] of the IMS endpoint. */
   readonly host: string;
   readonly scopes: readonly string[];
   /** Values that must never be shown: the client secret. */
@@ -94,8 +98,9 @@ export function imsErrorFailure(
     retryable,
     summary: `HTTP ${status} ${code}`,
     message:
-      `IMS refused the token request with HTTP ${status} ${code}${detail}${debugIdNote(debugId)}. ` +
+      `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId)}. ` +
       hintFor(error, retryable, context),
+    imsError: error,
   };
 }
 
@@ -224,13 +229,32 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
   };
 }
 
-/** The step's final message: the last failure, and how many attempts were made. */
-export function finalMessage(failure: AttemptFailure, attempts: number, retries: number): string {
+/** The last failure, and how many attempts were made: "after 4 attempts (retries: 3). <message>". */
+export function attemptsNote(failure: AttemptFailure, attempts: number, retries: number): string {
   const count = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
   const why = failure.retryable
     ? ` (retries: ${retries})`
     : attempts === 1
       ? ' (not retried: this failure would not go away by itself)'
       : '';
-  return `Could not get an Adobe IMS access token after ${count}${why}. ${failure.message}`;
+  return `after ${count}${why}. ${failure.message}`;
+}
+
+function lines(last: number): string {
+  return last === 1 ? 'line 1' : `lines 1 to ${last}`;
+}
+
+/** Which of several client secrets a final failure came from: "" for a single secret. */
+export function secretsNote(position: number, count: number): string {
+  if (count === 1) return '';
+  const rejected = position > 1 ? ` (IMS rejected ${lines(position - 1)} with invalid_client)` : '';
+  return ` with client-secret line ${position} of ${count}${rejected}`;
+}
+
+/** The warning when a later secret worked: the earlier ones are stale. */
+export function rotationWarning(position: number): string {
+  return (
+    `IMS accepted client-secret line ${position} and rejected ${lines(position - 1)} with invalid_client. ` +
+    'When the secret rotation is complete, remove the rejected secret from the repository secret.'
+  );
 }

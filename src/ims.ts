@@ -15,18 +15,30 @@ import { ACTION_VERSION } from './version.js';
 export const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
 
 /** The form body of a client-credentials token request. Credentials never go in the URL. */
-export function tokenRequestBody(inputs: ActionInputs): string {
+export function tokenRequestBody(inputs: Pick<ActionInputs, 'clientId' | 'scopes' | 'orgId'>, clientSecret: string): string {
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: inputs.clientId,
-    client_secret: inputs.clientSecret,
+    client_secret: clientSecret,
     scope: inputs.scopes.join(','),
   });
   if (inputs.orgId !== undefined) form.set('org_id', inputs.orgId);
   return form.toString();
 }
 
-export const TOKEN_REQUEST_HEADERS: Readonly<Record<string, string>> = {
+/** The form body that invalidates an access token (and, cascading, what it begot). */
+export function invalidateRequestBody(clientId: string, clientSecret: string, accessToken: string): string {
+  return new URLSearchParams({
+    token_type: 'access_token',
+    token: accessToken,
+    client_id: clientId,
+    client_secret: clientSecret,
+    cascading: 'all',
+  }).toString();
+}
+
+/** Headers of every request to IMS. */
+export const REQUEST_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'application/x-www-form-urlencoded',
   Accept: 'application/json',
   'User-Agent': USER_AGENT,
@@ -47,9 +59,13 @@ export interface IssuedToken {
   readonly expiresAt: Date;
 }
 
-export type AttemptResult =
-  | { readonly ok: true; readonly token: IssuedToken }
+/** What one answer meant: the value asked for, or why not. */
+export type AttemptResult<T> =
+  | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly failure: AttemptFailure };
+
+/** Reads one answer; `receivedAtMs` is when it arrived. */
+export type AnswerReader<T> = (answer: HttpAnswer, receivedAtMs: number) => AttemptResult<T>;
 
 function parseJsonObject(body: string): Record<string, unknown> | undefined {
   try {
@@ -69,70 +85,64 @@ function readExpiresIn(value: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * Reads the answer to one token request. `receivedAtMs` is when it arrived:
- * the token's expiry counts from then.
- */
-export function readTokenAnswer(
-  answer: HttpAnswer,
-  receivedAtMs: number,
-  context: FailureContext,
-): AttemptResult {
+/** An answer that is not a success: a refused redirect, an IMS error, or something else. */
+function readFailure(answer: HttpAnswer, context: FailureContext, problem?: string): AttemptResult<never> {
   const { status, headers, body } = answer;
   const debugId = headers['x-debug-id'];
   const retryable = RETRYABLE_STATUSES.has(status);
-  const fail = (failure: Omit<AttemptFailure, 'retryAfter'>): AttemptResult => ({
+  const fail = (failure: Omit<AttemptFailure, 'retryAfter'>): AttemptResult<never> => ({
     ok: false,
     failure: { ...failure, retryAfter: headers['retry-after'] },
   });
+  if (status >= 300 && status < 400) return fail(redirectFailure(status, headers['location'], context));
   const json = parseJsonObject(body);
-  const accessToken = json?.['access_token'];
+  const error = json?.['error'];
+  if (problem === undefined && typeof error === 'string' && error !== '') {
+    const description = json?.['error_description'];
+    return fail(
+      imsErrorFailure(status, error, typeof description === 'string' ? description : undefined, debugId, retryable, context),
+    );
+  }
   // A token in an answer we reject is still a token: keep it out of the excerpt.
+  const accessToken = json?.['access_token'];
   const excerptContext =
     typeof accessToken === 'string' && accessToken !== ''
       ? { ...context, secrets: [...context.secrets, accessToken] }
       : context;
-  const unexpected = (problem: string): AttemptResult =>
-    fail(
-      unexpectedAnswerFailure(status, problem, headers['content-type'], body, debugId, retryable, excerptContext),
-    );
+  const what = problem ?? (json === undefined ? 'that is not IMS JSON' : 'without an IMS error');
+  return fail(unexpectedAnswerFailure(status, what, headers['content-type'], body, debugId, retryable, excerptContext));
+}
 
-  if (status >= 300 && status < 400) {
-    return fail(redirectFailure(status, headers['location'], context));
+/** Reads the answer to a token request; the token's expiry counts from when it arrived. */
+export function readTokenAnswer(
+  answer: HttpAnswer,
+  receivedAtMs: number,
+  context: FailureContext,
+): AttemptResult<IssuedToken> {
+  if (answer.status !== 200) return readFailure(answer, context);
+  const json = parseJsonObject(answer.body);
+  if (json === undefined) return readFailure(answer, context, 'without a JSON object');
+  const accessToken = json['access_token'];
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    return readFailure(answer, context, 'without an access_token');
   }
-  if (status === 200) {
-    if (json === undefined) return unexpected('without a JSON object');
-    if (typeof accessToken !== 'string' || accessToken === '') {
-      return unexpected('without an access_token');
-    }
-    // Masking works line by line on visible text: a token must be one printable word.
-    if (!/^[\x21-\x7e]+$/.test(accessToken)) return unexpected('with a malformed access_token');
-    const expiresIn = readExpiresIn(json['expires_in']);
-    if (expiresIn === undefined) return unexpected('without a usable expires_in');
-    const tokenType = json['token_type'];
-    return {
-      ok: true,
-      token: {
-        accessToken,
-        tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
-        expiresIn,
-        expiresAt: new Date(receivedAtMs + Number(expiresIn) * 1000),
-      },
-    };
-  }
-  const error = json?.['error'];
-  if (typeof error === 'string' && error !== '') {
-    const description = json?.['error_description'];
-    return fail(
-      imsErrorFailure(
-        status,
-        error,
-        typeof description === 'string' ? description : undefined,
-        debugId,
-        retryable,
-        context,
-      ),
-    );
-  }
-  return unexpected(json === undefined ? 'that is not IMS JSON' : 'without an IMS error');
+  // Masking works line by line on visible text: a token must be one printable word.
+  if (!/^[\x21-\x7e]+$/.test(accessToken)) return readFailure(answer, context, 'with a malformed access_token');
+  const expiresIn = readExpiresIn(json['expires_in']);
+  if (expiresIn === undefined) return readFailure(answer, context, 'without a usable expires_in');
+  const tokenType = json['token_type'];
+  return {
+    ok: true,
+    value: {
+      accessToken,
+      tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
+      expiresIn,
+      expiresAt: new Date(receivedAtMs + Number(expiresIn) * 1000),
+    },
+  };
+}
+
+/** Reads the answer to an invalidation: IMS answers 200, with an empty body. */
+export function readInvalidateAnswer(answer: HttpAnswer, context: FailureContext): AttemptResult<true> {
+  return answer.status === 200 ? { ok: true, value: true } : readFailure(answer, context);
 }

@@ -11,6 +11,8 @@ export const INPUT_NAMES = [
   'ims-url',
   'retries',
   'timeout-seconds',
+  'export-env',
+  'revoke',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -22,20 +24,28 @@ export const INPUT_DEFAULTS = {
   'ims-url': 'https://ims-na1.adobelogin.com',
   retries: '3',
   'timeout-seconds': '30',
+  'export-env': 'false',
+  revoke: 'false',
 } as const satisfies Partial<Record<InputName, string>>;
 
 export const MAX_RETRIES = 10;
 export const MAX_TIMEOUT_SECONDS = 600;
+export const MAX_SECRETS = 10;
 export const TOKEN_PATH = '/ims/token/v3';
+export const INVALIDATE_PATH = '/ims/invalidate_token/v2';
 
 export interface ActionInputs {
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** One or more secrets, tried in order (several while a secret is rotated). */
+  readonly clientSecrets: readonly string[];
   readonly scopes: readonly string[];
   readonly orgId: string | undefined;
-  readonly tokenUrl: URL;
+  /** The IMS base URL, without a trailing slash; see tokenUrl and invalidateUrl. */
+  readonly imsBaseUrl: string;
   readonly retries: number;
   readonly timeoutMs: number;
+  readonly exportEnv: boolean;
+  readonly revoke: boolean;
 }
 
 /** Returns an input's value, trimmed, or '' when it is not set. */
@@ -58,13 +68,23 @@ export function parseInputs(read: InputReader): ActionInputs {
   };
   return {
     clientId: parseClientId(valueOf('client-id')),
-    clientSecret: parseClientSecret(valueOf('client-secret')),
+    clientSecrets: parseClientSecrets(valueOf('client-secret')),
     scopes: parseScopes(valueOf('scopes')),
     orgId: parseOrgId(valueOf('org-id')),
-    tokenUrl: parseImsUrl(valueOf('ims-url')),
+    imsBaseUrl: parseImsUrl(valueOf('ims-url')),
     retries: parseRetries(valueOf('retries')),
     timeoutMs: parseTimeoutSeconds(valueOf('timeout-seconds')) * 1000,
+    exportEnv: parseBoolean('export-env', valueOf('export-env')),
+    revoke: parseBoolean('revoke', valueOf('revoke')),
   };
+}
+
+export function tokenUrl(inputs: Pick<ActionInputs, 'imsBaseUrl'>): URL {
+  return new URL(`${inputs.imsBaseUrl}${TOKEN_PATH}`);
+}
+
+export function invalidateUrl(inputs: Pick<ActionInputs, 'imsBaseUrl'>): URL {
+  return new URL(`${inputs.imsBaseUrl}${INVALIDATE_PATH}`);
 }
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
@@ -95,18 +115,40 @@ export function parseClientId(value: string): string {
   return value;
 }
 
-export function parseClientSecret(value: string): string {
+/**
+ * One secret per line: the Developer Console keeps two valid while a secret
+ * is rotated, and the action tries them in order. Blank lines are dropped.
+ */
+export function parseClientSecrets(value: string): string[] {
   requireValue(
     'client-secret',
     value,
     'the client secret of the credential, passed from a secret such as ${{ secrets.FUSION_CLIENT_SECRET }}',
   );
-  if (value.length > 1024 || CONTROL_CHARACTER.test(value)) {
-    throw new InputError(
-      'Input client-secret must be one client secret: a single line of at most 1024 characters, without control characters.',
-    );
+  const secrets = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  if (secrets.length > MAX_SECRETS) {
+    throw new InputError(`Input client-secret has ${secrets.length} lines; give at most ${MAX_SECRETS} secrets, one per line.`);
   }
-  return value;
+  secrets.forEach((secret, index) => {
+    if (secret.length > 1024 || CONTROL_CHARACTER.test(secret)) {
+      // Never quoted: it is a secret.
+      const which = secrets.length > 1 ? ` (line ${index + 1})` : '';
+      throw new InputError(
+        `Input client-secret${which} must be a client secret of at most 1024 characters, without control characters; ` +
+          'give several secrets one per line.',
+      );
+    }
+  });
+  return secrets;
+}
+
+export function parseBoolean(name: InputName, value: string): boolean {
+  if (/^(true|True|TRUE)$/.test(value)) return true;
+  if (/^(false|False|FALSE)$/.test(value)) return false;
+  throw new InputError(`Input ${name} must be true or false, got ${quote(value)}.`);
 }
 
 export function parseScopes(value: string): string[] {
@@ -144,8 +186,8 @@ export function isLoopbackHost(hostname: string): boolean {
   );
 }
 
-/** Turns the IMS base URL into the token endpoint's URL. */
-export function parseImsUrl(value: string): URL {
+/** Checks the IMS base URL; returns it without a trailing slash. */
+export function parseImsUrl(value: string): string {
   const expected = `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`;
   let url: URL;
   try {
@@ -171,7 +213,7 @@ export function parseImsUrl(value: string): URL {
       `Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`,
     );
   }
-  return new URL(`${url.origin}${basePath}${TOKEN_PATH}`);
+  return `${url.origin}${basePath}`;
 }
 
 export function parseRetries(value: string): number {

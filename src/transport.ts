@@ -50,6 +50,10 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
 }
 
 export function createPost(userAgent: string): PostFunction {
+  // tunnel, the proxy agent of @actions/http-client, calls the deprecated
+  // Buffer() constructor for proxy credentials. Bundled, Node no longer sees it
+  // as a dependency and would print a deprecation warning on every such run.
+  process.noDeprecation = true;
   const client = new HttpClient(userAgent, [], { allowRedirects: false, keepAlive: false });
   return (request) => post(client, request);
 }

@@ -1,7 +1,7 @@
 // Hostile input values for the fuzz tests, from a seeded generator so that a
 // failing case can be replayed: FUZZ_SEED=<seed> npm test.
 import { expect } from '@jest/globals';
-import { INPUT_DEFAULTS, INPUT_NAMES, type InputName, parseInputs } from '../../src/inputs.js';
+import { INPUT_DEFAULTS, INPUT_NAMES, type InputName, parseInputs, tokenUrl } from '../../src/inputs.js';
 
 /** mulberry32: a small, fast, seedable PRNG returning numbers in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -46,6 +46,8 @@ const LOOKALIKES: Record<InputName, readonly string[]> = {
   ],
   retries: ['３', '1e1', '0x3', '+3', '-0', '3.0', '11', '99999999999999999999', 'Infinity'],
   'timeout-seconds': ['１0', '1e2', '0', '-5', '600.0001', 'NaN', '0x10', '.', '1,5', 'Infinity'],
+  'export-env': ['yes', '1', 'on', 'tRue', 'true\n', 'ｔrue'],
+  revoke: ['yes', '0', 'off', 'fALSE', 'false ', 'ｆalse'],
 };
 
 function pick<T>(random: () => number, items: readonly T[]): T {
@@ -110,7 +112,7 @@ export function secretParts(secret: string): string[] {
 export function confineToEmulator(inputs: Record<InputName, string>, emulatorUrl: string): Record<InputName, string> {
   try {
     const parsed = parseInputs((name) => inputs[name].trim());
-    if (parsed.tokenUrl.origin !== new URL(emulatorUrl).origin) return { ...inputs, 'ims-url': emulatorUrl };
+    if (tokenUrl(parsed).origin !== new URL(emulatorUrl).origin) return { ...inputs, 'ims-url': emulatorUrl };
   } catch {
     // Invalid inputs send nothing, wherever they point.
   }
@@ -131,6 +133,8 @@ export function validInputs(
     'ims-url': imsUrl,
     retries,
     'timeout-seconds': '5',
+    'export-env': 'false',
+    revoke: 'false',
   };
 }
 
@@ -139,7 +143,7 @@ export function validInputs(
  * says the token could not be had; and no request at all for a bad input.
  */
 export function expectClearFailure(label: string, message: string, requestsSent: number): void {
-  expect([label, message]).toEqual([label, expect.stringMatching(/^(Input [a-z-]+ |Could not get an Adobe IMS access token after )/)]);
+  expect([label, message]).toEqual([label, expect.stringMatching(/^(Input [a-z-]+ |Could not get an Adobe IMS access token (after|with client-secret line) )/)]);
   expect([label, /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(message), message.length < 1500]).toEqual([label, false, true]);
   if (message.startsWith('Input ')) {
     expect([label, INPUT_NAMES.some((name) => message.startsWith(`Input ${name} `)), requestsSent]).toEqual([label, true, 0]);

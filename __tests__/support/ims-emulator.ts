@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ServerCertificate } from './tls.js';
 
 export const TOKEN_PATH = '/ims/token/v3';
+export const INVALIDATE_PATH = '/ims/invalidate_token/v2';
 
 export interface EmulatorClient {
   readonly clientId: string;
@@ -93,6 +94,8 @@ export function makeAccessToken(clientId: string, scopes: readonly string[], now
 export class ImsEmulator {
   readonly requests: RecordedRequest[] = [];
   readonly issued: IssuedRecord[] = [];
+  /** Tokens invalidated through INVALIDATE_PATH. */
+  readonly revoked: string[] = [];
   private readonly clients = new Map<string, EmulatorClient>();
   private readonly script: Behaviour[] = [];
   /** TCP connections accepted, answered or not (a failed TLS handshake counts too). */
@@ -154,6 +157,7 @@ export class ImsEmulator {
   reset(): void {
     this.requests.length = 0;
     this.issued.length = 0;
+    this.revoked.length = 0;
     this.admitted.length = 0;
     this.connections = 0;
     this.throttled = 0;
@@ -240,13 +244,36 @@ export class ImsEmulator {
     }
   }
 
+  /** POST /ims/invalidate_token/v2: 200 with an empty body for a live token this client was issued. */
+  private invalidate(
+    form: URLSearchParams,
+    clientId: string,
+    res: http.ServerResponse,
+    debugId: string,
+    error: (status: number, code: string, description: string) => void,
+  ): void {
+    const token = form.get('token') ?? '';
+    if (form.get('token_type') !== 'access_token' || form.get('cascading') !== 'all') {
+      error(400, 'invalid_request', 'token_type must be access_token and cascading all');
+      return;
+    }
+    const issued = this.issued.some((record) => record.clientId === clientId && record.accessToken === token);
+    if (!issued || this.revoked.includes(token)) {
+      error(400, 'invalid_token', 'the token is unknown or already invalidated');
+      return;
+    }
+    this.revoked.push(token);
+    res.writeHead(200, { 'content-length': '0', 'x-debug-id': debugId });
+    res.end();
+  }
+
   private answerAsIms(request: RecordedRequest, res: http.ServerResponse, debugId: string): void {
     const error = (status: number, code: string, description: string): void =>
       send(res, status, JSON.stringify({ error: code, error_description: description }), 'application/json;charset=UTF-8', {
         'x-debug-id': debugId,
       });
     const path = request.url.split('?')[0];
-    if (request.method !== 'POST' || path !== TOKEN_PATH) {
+    if (request.method !== 'POST' || (path !== TOKEN_PATH && path !== INVALIDATE_PATH)) {
       error(404, 'not_found', `no such endpoint ${request.method} ${path}`);
       return;
     }
@@ -255,10 +282,6 @@ export class ImsEmulator {
       return;
     }
     const form = request.form;
-    if (form.get('grant_type') !== 'client_credentials') {
-      error(400, 'unsupported_grant_type', 'unsupported grant_type parameter');
-      return;
-    }
     const clientId = form.get('client_id');
     if (!clientId) {
       error(400, 'invalid_request', 'missing client_id parameter');
@@ -271,6 +294,14 @@ export class ImsEmulator {
     }
     if (form.get('client_secret') !== client.clientSecret) {
       error(401, 'invalid_client', 'invalid client_secret parameter');
+      return;
+    }
+    if (path === INVALIDATE_PATH) {
+      this.invalidate(form, clientId, res, debugId, error);
+      return;
+    }
+    if (form.get('grant_type') !== 'client_credentials') {
+      error(400, 'unsupported_grant_type', 'unsupported grant_type parameter');
       return;
     }
     const requested = (form.get('scope') ?? '').split(',').filter((scope) => scope !== '');

@@ -259,9 +259,16 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
 }
 
 /**
+ * The one place in each file where a token may stand, whole: the access-token
+ * output, FUSION_ACCESS_TOKEN (export-env) and the post step's token state
+ * (revoke). Anywhere else, and anywhere at all for a secret, it is a leak.
+ */
+const TOKEN_PLACES = { output: 'access-token', env: 'FUSION_ACCESS_TOKEN', state: 'token' } as const;
+
+/**
  * Every place a secret value must not appear: anything the process printed,
- * outside the ::add-mask:: line that registers it, and the env and state
- * files. Tokens may appear only as the access-token output.
+ * outside the ::add-mask:: line that registers it, and the output, env and
+ * state files (tokens only in their TOKEN_PLACES).
  */
 export function findLeaks(
   result: RunResult,
@@ -269,7 +276,12 @@ export function findLeaks(
 ): string[] {
   const leaks: string[] = [];
   const streams = { stdout: result.stdout.split(/\r?\n/), stderr: result.stderr.split(/\r?\n/) };
-  const check = (value: string, kind: string): void => {
+  const files = {
+    output: { label: 'output', entries: result.outputs },
+    env: { label: 'GITHUB_ENV', entries: result.exportedEnv },
+    state: { label: 'GITHUB_STATE', entries: result.state },
+  };
+  const check = (value: string, kind: 'secret' | 'token'): void => {
     if (value === '') return;
     for (const [stream, lines] of Object.entries(streams)) {
       lines.forEach((line, index) => {
@@ -277,15 +289,20 @@ export function findLeaks(
         if (line.includes(value) && !line.startsWith('::add-mask::')) leaks.push(`${kind} on ${stream} line ${index + 1}`);
       });
     }
-    if (result.files.env.includes(value)) leaks.push(`${kind} in GITHUB_ENV`);
-    if (result.files.state.includes(value)) leaks.push(`${kind} in GITHUB_STATE`);
-    for (const [name, output] of Object.entries(result.outputs)) {
-      if (output.includes(value) && !(kind === 'token' && name === 'access-token' && output === value)) {
-        leaks.push(`${kind} in output ${name}`);
+    // Every byte of these files is in some entry: parseFileCommands refuses anything else.
+    for (const [file, { label, entries }] of Object.entries(files)) {
+      const allowed = kind === 'token' ? TOKEN_PLACES[file as keyof typeof TOKEN_PLACES] : undefined;
+      for (const [name, entry] of Object.entries(entries)) {
+        if (entry.includes(value) && !(name === allowed && entry === value)) leaks.push(`${kind} in ${label} ${name}`);
       }
     }
   };
   for (const secret of values.secrets) check(secret, 'secret');
   for (const token of values.tokens) check(token, 'token');
   return leaks;
+}
+
+/** The STATE_* variables the runner gives a post step, from the main step's GITHUB_STATE. */
+export function stateEnvironment(state: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
 }

@@ -1,0 +1,24 @@
+// npm run bundle: builds dist/ from src/ with @vercel/ncc, from scratch, so
+// that dist/ holds exactly what src/ makes: dist/index.js (the main step, with
+// dist/licenses.txt and dist/package.json) and dist/post.js (the post step).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../__tests__/support/runner.js';
+
+const ncc = path.join(ROOT, 'node_modules', '.bin', 'ncc');
+const dist = path.join(ROOT, 'dist');
+const build = (entry: string, out: string, ...flags: string[]): void => {
+  execFileSync(ncc, ['build', entry, '--out', out, '--quiet', ...flags], { cwd: ROOT, stdio: 'inherit' });
+};
+
+rmSync(dist, { recursive: true, force: true });
+build('src/index.ts', dist, '--license', 'licenses.txt');
+const postOut = mkdtempSync(path.join(tmpdir(), 'fusion-post-bundle-'));
+try {
+  build('src/post-entry.ts', postOut);
+  copyFileSync(path.join(postOut, 'index.js'), path.join(dist, 'post.js'));
+} finally {
+  rmSync(postOut, { recursive: true, force: true });
+}
