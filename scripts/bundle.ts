@@ -5,7 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../__tests__/support/runner.js';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const ncc = path.join(ROOT, 'node_modules', '.bin', 'ncc');
 const dist = path.join(ROOT, 'dist');
