@@ -35,7 +35,10 @@ describe('hostile inputs, end to end', () => {
       const fuzz = fuzzCase(random, valid);
       // An environment variable cannot hold a NUL byte; the runner could not pass one.
       const inputs = Object.fromEntries(
-        Object.entries(confineToEmulator(fuzz.inputs, ims.url)).map(([name, value]) => [name, value.replace(/\0/g, '')]),
+        Object.entries(confineToEmulator(fuzz.inputs, ims.url)).map(([name, value]) => [
+          name,
+          value.replace(/\0/g, ''),
+        ]),
       ) as Record<InputName, string>;
       const label = `run ${i} (seed ${seed}) hostile ${fuzz.hostile.join(', ')}`;
       ims.reset();
@@ -45,7 +48,10 @@ describe('hostile inputs, end to end', () => {
       );
       expect([label, result.stdout]).not.toEqual([label, expect.stringMatching(/^\s+at /m)]);
       if (result.exitCode === 0) {
-        expect([label, Object.keys(result.outputs).sort()]).toEqual([label, ['access-token', 'expires-at', 'expires-in', 'token-type']]);
+        expect([label, Object.keys(result.outputs).sort()]).toEqual([
+          label,
+          ['access-token', 'expires-at', 'expires-in', 'token-type'],
+        ]);
         expect([label, result.errors]).toEqual([label, []]);
       } else {
         expect([label, result.exitCode, result.errors.length, result.outputs]).toEqual([label, 1, 1, {}]);

@@ -103,7 +103,11 @@ describe('revoke', () => {
   it('turns a failed invalidation into a warning, never a failed job', async () => {
     const inputs = inputsWith({ revoke: 'true', retries: '1' });
     const main = await runMain(inputs);
-    ims.setFallback({ kind: 'json', status: 500, body: { error: 'internal_error', error_description: 'Please try again later' } });
+    ims.setFallback({
+      kind: 'json',
+      status: 500,
+      body: { error: 'internal_error', error_description: 'Please try again later' },
+    });
     const post = await runPost(inputs, main.state);
     expect(post.exitCode).toBe(0);
     expect(post.errors).toEqual([]);
@@ -124,7 +128,10 @@ describe('secret rotation', () => {
     );
     expect(result.exitCode).toBe(0);
     expect(result.masks).toEqual(expect.arrayContaining(['p8e-rotated-out-secret', CLIENT.clientSecret]));
-    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual(['p8e-rotated-out-secret', CLIENT.clientSecret]);
+    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual([
+      'p8e-rotated-out-secret',
+      CLIENT.clientSecret,
+    ]);
     expect(result.log.filter((line) => line.startsWith('Warning: '))).toEqual([
       'Warning: IMS accepted client-secret line 2 and rejected line 1 with invalid_client. When the secret rotation is complete, remove the rejected secret from the repository secret.',
     ]);

@@ -140,10 +140,16 @@ describe('through a CONNECT proxy', () => {
     const gone = await ConnectProxy.start({ hosts: {} });
     const goneUrl = gone.url();
     await gone.close();
-    const result = await run(ims.urlFor(IMS_HOST), { HTTPS_PROXY: goneUrl, NODE_EXTRA_CA_CERTS: caFile }, { retries: '1' });
+    const result = await run(
+      ims.urlFor(IMS_HOST),
+      { HTTPS_PROXY: goneUrl, NODE_EXTRA_CA_CERTS: caFile },
+      { retries: '1' },
+    );
     const message = expectFailure(result);
     expect(result.log[0]).toMatch(
-      new RegExp(`^Attempt 1 of 2 failed: connection reset through the proxy ${goneUrl} \\(ECONNRESET\\)\\. Retrying in 0\\.\\d s\\.$`),
+      new RegExp(
+        `^Attempt 1 of 2 failed: connection reset through the proxy ${goneUrl} \\(ECONNRESET\\)\\. Retrying in 0\\.\\d s\\.$`,
+      ),
     );
     expect(message).toMatch(
       new RegExp(
@@ -165,14 +171,20 @@ describe('slow and oversized answers', () => {
 
   it('refuses a 50 MB answer once it passes 1 MiB, without buffering it', async () => {
     const baseline = await runAudited(
-      { inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': plain.url }, measureMemory: true },
+      {
+        inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': plain.url },
+        measureMemory: true,
+      },
       { emulators: [plain] },
     );
     expect(baseline.exitCode).toBe(0);
     plain.reset();
     plain.setFallback({ kind: 'flood', bytes: 50 * 1024 * 1024 });
     const flooded = await runAudited(
-      { inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': plain.url }, measureMemory: true },
+      {
+        inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': plain.url },
+        measureMemory: true,
+      },
       { emulators: [plain] },
     );
     expect(expectFailure(flooded)).toMatch(

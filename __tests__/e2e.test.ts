@@ -30,7 +30,10 @@ afterAll(async () => {
 
 function run(inputs: Record<string, string>, options: Omit<RunOptions, 'inputs'> = {}): Promise<RunResult> {
   return runAudited(
-    { inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url, ...inputs }, ...options },
+    {
+      inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url, ...inputs },
+      ...options,
+    },
     { emulators: [ims, elsewhere], secrets: [CLIENT.clientSecret] },
   );
 }
@@ -104,10 +107,7 @@ describe('success', () => {
 
 describe('transient failures', () => {
   it('retries 5xx and a reset connection, logging each retry, then succeeds', async () => {
-    ims.enqueue(
-      { kind: 'json', status: 503, body: { error: 'service_unavailable' } },
-      { kind: 'reset' },
-    );
+    ims.enqueue({ kind: 'json', status: 503, body: { error: 'service_unavailable' } }, { kind: 'reset' });
     const result = await run({});
     expect(result.exitCode).toBe(0);
     expect(ims.requests).toHaveLength(3);
@@ -127,7 +127,11 @@ describe('transient failures', () => {
   });
 
   it('gives up after the retries, saying how many attempts were made', async () => {
-    ims.setFallback({ kind: 'json', status: 500, body: { error: 'internal_error', error_description: 'Please try again later' } });
+    ims.setFallback({
+      kind: 'json',
+      status: 500,
+      body: { error: 'internal_error', error_description: 'Please try again later' },
+    });
     const message = expectFailure(await run({ retries: '1' }));
     expect(ims.requests).toHaveLength(2);
     expect(message).toMatch(
@@ -140,7 +144,9 @@ describe('transient failures', () => {
     const result = await run({ 'timeout-seconds': '0.5', retries: '1' });
     const message = expectFailure(result);
     expect(ims.requests).toHaveLength(2);
-    expect(message).toMatch(/^Could not get an Adobe IMS access token after 2 attempts \(retries: 1\)\. No complete answer from 127\.0\.0\.1:\d+ within 0\.5 s \(timeout-seconds\)\./);
+    expect(message).toMatch(
+      /^Could not get an Adobe IMS access token after 2 attempts \(retries: 1\)\. No complete answer from 127\.0\.0\.1:\d+ within 0\.5 s \(timeout-seconds\)\./,
+    );
     expect(result.elapsedMs).toBeLessThan(5000);
   });
 
@@ -179,7 +185,12 @@ describe('permanent failures', () => {
   });
 
   it('reports an HTML page on 200 with its status, content type and an excerpt', async () => {
-    ims.enqueue({ kind: 'raw', status: 200, contentType: 'text/html', body: '<html>\n<body>Login portal</body>\n</html>' });
+    ims.enqueue({
+      kind: 'raw',
+      status: 200,
+      contentType: 'text/html',
+      body: '<html>\n<body>Login portal</body>\n</html>',
+    });
     const message = expectFailure(await run({}));
     expect(ims.requests).toHaveLength(1);
     expect(message).toMatch(
@@ -197,11 +208,19 @@ describe('permanent failures', () => {
   });
 
   it('does not follow a redirect, which could carry the secret elsewhere', async () => {
-    ims.enqueue({ kind: 'raw', status: 302, contentType: 'text/plain', body: '', headers: { location: `${elsewhere.url}/ims/token/v3` } });
+    ims.enqueue({
+      kind: 'raw',
+      status: 302,
+      contentType: 'text/plain',
+      body: '',
+      headers: { location: `${elsewhere.url}/ims/token/v3` },
+    });
     const message = expectFailure(await run({}));
     expect(ims.requests).toHaveLength(1);
     expect(elsewhere.requests).toHaveLength(0);
-    expect(message).toContain(`answered HTTP 302, a redirect to "${elsewhere.url}/ims/token/v3". Redirects are not followed`);
+    expect(message).toContain(
+      `answered HTTP 302, a redirect to "${elsewhere.url}/ims/token/v3". Redirects are not followed`,
+    );
   });
 });
 
@@ -224,7 +243,9 @@ describe('inputs', () => {
 
   it('masks every line of a multi-line secret and never prints one, even when IMS rejects them all', async () => {
     const result = await run({ 'client-secret': 'first-line-secret\nsecond-line-secret' });
-    expect(expectFailure(result)).toMatch(/^Could not get an Adobe IMS access token with client-secret line 2 of 2 \(IMS rejected line 1 with invalid_client\)/);
+    expect(expectFailure(result)).toMatch(
+      /^Could not get an Adobe IMS access token with client-secret line 2 of 2 \(IMS rejected line 1 with invalid_client\)/,
+    );
     expect(result.masks).toEqual(expect.arrayContaining(['first-line-secret', 'second-line-secret']));
     expect(findLeaks(result, { secrets: ['first-line-secret', 'second-line-secret'], tokens: [] })).toEqual([]);
     expect(ims.requests).toHaveLength(2);

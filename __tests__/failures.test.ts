@@ -14,7 +14,12 @@ import {
 } from '../src/failures.js';
 
 const SECRET = 'p8e-s3cr+t&x=1';
-const CONTEXT: FailureContext = { request: 'token request', host: 'ims.example.com', scopes: ['openid', 'AdobeID'], secrets: [SECRET] };
+const CONTEXT: FailureContext = {
+  request: 'token request',
+  host: 'ims.example.com',
+  scopes: ['openid', 'AdobeID'],
+  secrets: [SECRET],
+};
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJ0eXBlIjoiYWNjZXNzX3Rva2VuIn0.c2lnbmF0dXJl';
 
 describe('redaction', () => {
@@ -30,7 +35,9 @@ describe('redaction', () => {
   });
 
   it('makes a short single-line excerpt', () => {
-    expect(excerpt('<html>\n\t<body>Bad\u0000gateway</body>\n</html>\n', [])).toBe('"<html> <body>Bad gateway</body> </html>"');
+    expect(excerpt('<html>\n\t<body>Bad\u0000gateway</body>\n</html>\n', [])).toBe(
+      '"<html> <body>Bad gateway</body> </html>"',
+    );
     expect(excerpt('   ', [])).toBe('(empty body)');
     expect(excerpt('x'.repeat(500), [])).toBe(JSON.stringify(`${'x'.repeat(200)}…`));
   });
@@ -49,7 +56,9 @@ describe('IMS error wording', () => {
 
   it('names the requested scopes on invalid_scope', () => {
     const failure = imsErrorFailure(400, 'invalid_scope', 'invalid scope (AdobeID)', undefined, false, CONTEXT);
-    expect(failure.message).toMatch(/^IMS refused the token request with HTTP 400 invalid_scope: invalid scope \(AdobeID\)\. /);
+    expect(failure.message).toMatch(
+      /^IMS refused the token request with HTTP 400 invalid_scope: invalid scope \(AdobeID\)\. /,
+    );
     expect(failure.message).toContain('not granted one of the requested scopes (openid, AdobeID)');
     expect(failure.message).toContain('APIs added to the Developer Console project');
   });
@@ -70,7 +79,14 @@ describe('IMS error wording', () => {
   });
 
   it('shows IMS text visibly and briefly', () => {
-    const failure = imsErrorFailure(400, 'bad\u202erequest', `line one\nline two ${'x'.repeat(400)}`, 'id\u0000', false, CONTEXT);
+    const failure = imsErrorFailure(
+      400,
+      'bad\u202erequest',
+      `line one\nline two ${'x'.repeat(400)}`,
+      'id\u0000',
+      false,
+      CONTEXT,
+    );
     expect(failure.summary).toBe('HTTP 400 bad\\u202erequest');
     expect(failure.message).toContain(`: line one\\u000aline two ${'x'.repeat(282)} (x-debug-id: id\\u0000)`);
     expect(failure.message).not.toContain('x'.repeat(283));
@@ -88,7 +104,9 @@ describe('IMS error wording', () => {
     expect(failure.message).toMatch(
       /^ims\.example\.com answered HTTP 302, a redirect to "https:\/\/evil\.example\.com\/steal"\. Redirects are not followed because they could carry the client secret to another host\./,
     );
-    expect(redirectFailure(307, undefined, CONTEXT).message).toMatch(/^ims\.example\.com answered HTTP 307, a redirect\. /);
+    expect(redirectFailure(307, undefined, CONTEXT).message).toMatch(
+      /^ims\.example\.com answered HTTP 307, a redirect\. /,
+    );
   });
 });
 
@@ -112,14 +130,17 @@ describe('network wording', () => {
     expect(failure).toEqual({
       retryable: true,
       summary: 'no complete answer within 1.5 s',
-      message: "No complete answer from ims.example.com within 1.5 s (timeout-seconds). Check the runner's network, or raise timeout-seconds.",
+      message:
+        "No complete answer from ims.example.com within 1.5 s (timeout-seconds). Check the runner's network, or raise timeout-seconds.",
     });
   });
 
   it('refuses oversized answers at once', () => {
     const failure = networkFailure({ code: TOO_LARGE_CODE, detail: 'an answer of 5 bytes' }, 1, CONTEXT);
     expect(failure.retryable).toBe(false);
-    expect(failure.message).toMatch(/^ims\.example\.com sent an answer of 5 bytes; an IMS token answer is a few kilobytes/);
+    expect(failure.message).toMatch(
+      /^ims\.example\.com sent an answer of 5 bytes; an IMS token answer is a few kilobytes/,
+    );
   });
 
   it('does not retry a host that does not exist', () => {
@@ -135,18 +156,26 @@ describe('network wording', () => {
       CONTEXT,
     );
     expect(failure.retryable).toBe(false);
-    expect(failure.message).toMatch(/^The TLS connection to ims\.example\.com failed: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\)\. .*NODE_EXTRA_CA_CERTS/);
+    expect(failure.message).toMatch(
+      /^The TLS connection to ims\.example\.com failed: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\)\. .*NODE_EXTRA_CA_CERTS/,
+    );
   });
 
   it('names a proxy that wants authentication, without its credentials', () => {
     const failure = networkFailure(
-      { code: 'ECONNRESET', detail: 'tunneling socket could not be established, statusCode=407', proxy: 'http://proxy.corp:3128' },
+      {
+        code: 'ECONNRESET',
+        detail: 'tunneling socket could not be established, statusCode=407',
+        proxy: 'http://proxy.corp:3128',
+      },
       1,
       CONTEXT,
     );
     expect(failure.retryable).toBe(false);
     expect(failure.summary).toBe('proxy answered HTTP 407');
-    expect(failure.message).toMatch(/^The proxy http:\/\/proxy\.corp:3128 refused to connect to ims\.example\.com with HTTP 407\. It requires authentication/);
+    expect(failure.message).toMatch(
+      /^The proxy http:\/\/proxy\.corp:3128 refused to connect to ims\.example\.com with HTTP 407\. It requires authentication/,
+    );
     const forbidden = networkFailure(
       { code: 'ECONNRESET', detail: 'tunneling socket could not be established, statusCode=403', proxy: 'http://p:1' },
       1,
@@ -157,7 +186,11 @@ describe('network wording', () => {
 
   it('retries an unreachable proxy and says it was the proxy', () => {
     const failure = networkFailure(
-      { code: 'ECONNRESET', detail: 'tunneling socket could not be established, cause=connect ECONNREFUSED 127.0.0.1:9', proxy: 'http://p:9' },
+      {
+        code: 'ECONNRESET',
+        detail: 'tunneling socket could not be established, cause=connect ECONNREFUSED 127.0.0.1:9',
+        proxy: 'http://p:9',
+      },
       1,
       CONTEXT,
     );
@@ -169,7 +202,8 @@ describe('network wording', () => {
     expect(networkFailure({ code: 'EWEIRD', detail: 'odd' }, 1, CONTEXT)).toEqual({
       retryable: false,
       summary: 'network error EWEIRD',
-      message: "The request to ims.example.com failed: odd (EWEIRD). Check ims-url and the runner's network and proxy settings.",
+      message:
+        "The request to ims.example.com failed: odd (EWEIRD). Check ims-url and the runner's network and proxy settings.",
     });
     expect(networkFailure({ code: undefined, detail: 'odd' }, 1, CONTEXT).summary).toBe('network error without a code');
   });
@@ -180,7 +214,9 @@ describe('final message', () => {
   const permanent = { retryable: false, summary: 's', message: 'Permanent.' };
   it('counts the attempts and says why it stopped', () => {
     expect(attemptsNote(transient, 4, 3)).toBe('after 4 attempts (retries: 3). Transient.');
-    expect(attemptsNote(permanent, 1, 3)).toBe('after 1 attempt (not retried: this failure would not go away by itself). Permanent.');
+    expect(attemptsNote(permanent, 1, 3)).toBe(
+      'after 1 attempt (not retried: this failure would not go away by itself). Permanent.',
+    );
     expect(attemptsNote(permanent, 2, 3)).toBe('after 2 attempts. Permanent.');
   });
 
@@ -195,6 +231,8 @@ describe('final message', () => {
     expect(rotationWarning(2)).toBe(
       'IMS accepted client-secret line 2 and rejected line 1 with invalid_client. When the secret rotation is complete, remove the rejected secret from the repository secret.',
     );
-    expect(rotationWarning(3)).toMatch(/^IMS accepted client-secret line 3 and rejected lines 1 to 2 with invalid_client\./);
+    expect(rotationWarning(3)).toMatch(
+      /^IMS accepted client-secret line 3 and rejected lines 1 to 2 with invalid_client\./,
+    );
   });
 });

@@ -63,7 +63,8 @@ describe('hostile inputs, in-process', () => {
       }
       for (const [kind, ...texts] of events) {
         if (kind === 'secret') continue;
-        for (const part of secretParts(secret)) expect([label, texts.join('\n').includes(part)]).toEqual([label, false]);
+        for (const part of secretParts(secret))
+          expect([label, texts.join('\n').includes(part)]).toEqual([label, false]);
       }
     }
     console.log(`fuzz (seed ${seed}): ${CASES} cases, ${successes} tokens, ${failures} clear failures`);

@@ -16,7 +16,12 @@ import { readFileSync } from 'node:fs';
 import { ROOT } from './support/runner.js';
 import path from 'node:path';
 
-const CONTEXT: FailureContext = { request: 'token request', host: 'ims.example.com', scopes: ['openid'], secrets: ['the-secret'] };
+const CONTEXT: FailureContext = {
+  request: 'token request',
+  host: 'ims.example.com',
+  scopes: ['openid'],
+  secrets: ['the-secret'],
+};
 const RECEIVED = Date.parse('2026-11-29T22:11:06.000Z');
 const JSON_TYPE = { 'content-type': 'application/json;charset=UTF-8', 'x-debug-id': 'dbg-42' };
 
@@ -46,7 +51,10 @@ describe('the token request', () => {
   });
 
   it('leaves org_id out when it is not set', () => {
-    const body = tokenRequestBody(parseInputs((name) => ({ 'client-id': 'i', 'client-secret': 's' })[name as string] ?? ''), 's');
+    const body = tokenRequestBody(
+      parseInputs((name) => ({ 'client-id': 'i', 'client-secret': 's' })[name as string] ?? ''),
+      's',
+    );
     expect([...new URLSearchParams(body).keys()]).toEqual(['grant_type', 'client_id', 'client_secret', 'scope']);
   });
 
@@ -77,10 +85,13 @@ describe('the invalidation request', () => {
   it('reads 200 as done, and anything else as a failure worded like the token request', () => {
     expect(readInvalidateAnswer(answer(200, ''), CONTEXT)).toEqual({ ok: true, value: true });
     const refused = failureOf(
-      readInvalidateAnswer(answer(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' }), {
-        ...CONTEXT,
-        request: 'token invalidation',
-      }),
+      readInvalidateAnswer(
+        answer(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' }),
+        {
+          ...CONTEXT,
+          request: 'token invalidation',
+        },
+      ),
     );
     expect(refused).toMatchObject({ retryable: false, imsError: 'invalid_client' });
     expect(refused.message).toMatch(/^IMS refused the token invalidation with HTTP 401 invalid_client/);
@@ -90,10 +101,19 @@ describe('the invalidation request', () => {
 
 describe('reading the answer', () => {
   it('takes a token, with expires-at counted from when the answer arrived', () => {
-    const result = readTokenAnswer(answer(200, { access_token: 'tok.en.x', token_type: 'bearer', expires_in: 86399 }), RECEIVED, CONTEXT);
+    const result = readTokenAnswer(
+      answer(200, { access_token: 'tok.en.x', token_type: 'bearer', expires_in: 86399 }),
+      RECEIVED,
+      CONTEXT,
+    );
     expect(result).toEqual({
       ok: true,
-      value: { accessToken: 'tok.en.x', tokenType: 'bearer', expiresIn: '86399', expiresAt: new Date('2026-11-30T22:11:05.000Z') },
+      value: {
+        accessToken: 'tok.en.x',
+        tokenType: 'bearer',
+        expiresIn: '86399',
+        expiresAt: new Date('2026-11-30T22:11:05.000Z'),
+      },
     });
   });
 
@@ -105,21 +125,47 @@ describe('reading the answer', () => {
       expiresIn: '3600',
       expiresAt: new Date(RECEIVED + 3_600_000),
     });
-    const typed = readTokenAnswer(answer(200, { access_token: 't', expires_in: 1, token_type: 'Bearer' }), RECEIVED, CONTEXT);
+    const typed = readTokenAnswer(
+      answer(200, { access_token: 't', expires_in: 1, token_type: 'Bearer' }),
+      RECEIVED,
+      CONTEXT,
+    );
     expect(typed.ok && typed.value.tokenType).toBe('Bearer');
   });
 
   it.each([
-    ['HTML', '<html><body>Gateway says hi</body></html>', 'without a JSON object', '"<html><body>Gateway says hi</body></html>"'],
+    [
+      'HTML',
+      '<html><body>Gateway says hi</body></html>',
+      'without a JSON object',
+      '"<html><body>Gateway says hi</body></html>"',
+    ],
     ['truncated JSON', '{"access_token":"eyJhbGciOi', 'without a JSON object', '"{\\"access_token\\":\\"***"'],
     ['an array', '[1,2]', 'without a JSON object', '"[1,2]"'],
     ['no token', '{"token_type":"bearer"}', 'without an access_token', '"{\\"token_type\\":\\"bearer\\"}"'],
     ['an empty token', '{"access_token":""}', 'without an access_token', '"{\\"access_token\\":\\"***\\"}"'],
-    ['a token with a newline', '{"access_token":"abc\\ndef","expires_in":1}', 'with a malformed access_token', '"{\\"access_token\\":\\"***\\",\\"expires_in\\":1}"'],
-    ['no expires_in', '{"access_token":"zzz-token"}', 'without a usable expires_in', '"{\\"access_token\\":\\"***\\"}"'],
-    ['a negative expires_in', '{"access_token":"zzz-token","expires_in":-5}', 'without a usable expires_in', '"{\\"access_token\\":\\"***\\",\\"expires_in\\":-5}"'],
+    [
+      'a token with a newline',
+      '{"access_token":"abc\\ndef","expires_in":1}',
+      'with a malformed access_token',
+      '"{\\"access_token\\":\\"***\\",\\"expires_in\\":1}"',
+    ],
+    [
+      'no expires_in',
+      '{"access_token":"zzz-token"}',
+      'without a usable expires_in',
+      '"{\\"access_token\\":\\"***\\"}"',
+    ],
+    [
+      'a negative expires_in',
+      '{"access_token":"zzz-token","expires_in":-5}',
+      'without a usable expires_in',
+      '"{\\"access_token\\":\\"***\\",\\"expires_in\\":-5}"',
+    ],
   ])('rejects a 200 with %s, quoting a safe excerpt', (_what, body, problem, shown) => {
-    const failure = failureOf(readTokenAnswer(answer(200, body, { 'content-type': 'text/html', 'x-debug-id': 'd9' }), RECEIVED, CONTEXT));
+    const failure = failureOf(
+      readTokenAnswer(answer(200, body, { 'content-type': 'text/html', 'x-debug-id': 'd9' }), RECEIVED, CONTEXT),
+    );
     expect(failure.retryable).toBe(false);
     expect(failure.summary).toBe(`HTTP 200 ${problem}`);
     expect(failure.message).toBe(
@@ -131,20 +177,32 @@ describe('reading the answer', () => {
 
   it('reads an IMS error answer and whether to retry it', () => {
     const failure = failureOf(
-      readTokenAnswer(answer(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' }), RECEIVED, CONTEXT),
+      readTokenAnswer(
+        answer(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' }),
+        RECEIVED,
+        CONTEXT,
+      ),
     );
     expect(failure.retryable).toBe(false);
     expect(failure.summary).toBe('HTTP 401 invalid_client');
-    expect(failure.message).toMatch(/^IMS refused the token request with HTTP 401 invalid_client: invalid client_secret parameter \(x-debug-id: dbg-42\)\. Check the client-id/);
+    expect(failure.message).toMatch(
+      /^IMS refused the token request with HTTP 401 invalid_client: invalid client_secret parameter \(x-debug-id: dbg-42\)\. Check the client-id/,
+    );
 
     const throttled = failureOf(
-      readTokenAnswer(answer(429, { error: 'too_many_requests' }, { ...JSON_TYPE, 'retry-after': '2' }), RECEIVED, CONTEXT),
+      readTokenAnswer(
+        answer(429, { error: 'too_many_requests' }, { ...JSON_TYPE, 'retry-after': '2' }),
+        RECEIVED,
+        CONTEXT,
+      ),
     );
     expect(throttled).toMatchObject({ retryable: true, summary: 'HTTP 429 too_many_requests', retryAfter: '2' });
   });
 
   it('reads a gateway page on an error status, retrying it when the status is transient', () => {
-    const failure = failureOf(readTokenAnswer(answer(502, '<h1>Bad Gateway</h1>', { 'content-type': 'text/html' }), RECEIVED, CONTEXT));
+    const failure = failureOf(
+      readTokenAnswer(answer(502, '<h1>Bad Gateway</h1>', { 'content-type': 'text/html' }), RECEIVED, CONTEXT),
+    );
     expect(failure.retryable).toBe(true);
     expect(failure.message).toBe(
       'ims.example.com answered HTTP 502 that is not IMS JSON (content type text/html): "<h1>Bad Gateway</h1>". ' +
@@ -156,8 +214,12 @@ describe('reading the answer', () => {
   });
 
   it('treats another 2xx as unexpected, and a 3xx as a refused redirect', () => {
-    expect(failureOf(readTokenAnswer(answer(204, ''), RECEIVED, CONTEXT)).summary).toBe('HTTP 204 that is not IMS JSON');
-    const redirect = failureOf(readTokenAnswer(answer(301, '', { location: 'https://elsewhere.example/' }), RECEIVED, CONTEXT));
+    expect(failureOf(readTokenAnswer(answer(204, ''), RECEIVED, CONTEXT)).summary).toBe(
+      'HTTP 204 that is not IMS JSON',
+    );
+    const redirect = failureOf(
+      readTokenAnswer(answer(301, '', { location: 'https://elsewhere.example/' }), RECEIVED, CONTEXT),
+    );
     expect(redirect).toMatchObject({ retryable: false, summary: 'HTTP 301 redirect' });
   });
 });

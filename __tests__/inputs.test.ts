@@ -66,17 +66,23 @@ describe('parseInputs', () => {
     expect(errorOf(values).message).toMatch(message);
   });
 
-  it.each(['with space', 'tab\there', 'x'.repeat(256), 'ünicode'])('rejects the client-id %j without quoting it', (clientId) => {
-    const { message } = errorOf({ 'client-id': clientId });
-    expect(message).toMatch(/^Input client-id must be .* printable ASCII characters without spaces\.$/);
-    expect(message).not.toContain(clientId);
-  });
+  it.each(['with space', 'tab\there', 'x'.repeat(256), 'ünicode'])(
+    'rejects the client-id %j without quoting it',
+    (clientId) => {
+      const { message } = errorOf({ 'client-id': clientId });
+      expect(message).toMatch(/^Input client-id must be .* printable ASCII characters without spaces\.$/);
+      expect(message).not.toContain(clientId);
+    },
+  );
 
   it.each([
     ['zq\0nul', /^Input client-secret must be a client secret of at most 1024 characters, without control characters/],
     ['zq'.repeat(513), /^Input client-secret must be a client secret of at most 1024/],
     ['zq-ok\nzq\u0007bell', /^Input client-secret \(line 2\) must be a client secret/],
-    [Array.from({ length: 11 }, (_, i) => `zq${i}`).join('\n'), /^Input client-secret has 11 lines; give at most 10 secrets, one per line\.$/],
+    [
+      Array.from({ length: 11 }, (_, i) => `zq${i}`).join('\n'),
+      /^Input client-secret has 11 lines; give at most 10 secrets, one per line\.$/,
+    ],
   ])('rejects a client-secret %#, never quoting it', (secret, message) => {
     const error = errorOf({ 'client-secret': secret });
     expect(error.message).toMatch(message);
@@ -84,7 +90,10 @@ describe('parseInputs', () => {
   });
 
   it('takes one secret per line, trimmed, blank lines dropped, order kept', () => {
-    expect(parse({ 'client-secret': ' new-secret \r\n\n old-secret\n' }).clientSecrets).toEqual(['new-secret', 'old-secret']);
+    expect(parse({ 'client-secret': ' new-secret \r\n\n old-secret\n' }).clientSecrets).toEqual([
+      'new-secret',
+      'old-secret',
+    ]);
   });
 
   it.each([

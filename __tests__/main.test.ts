@@ -70,9 +70,15 @@ describe('run', () => {
   });
 
   it('tries the secrets in order and warns when a later one worked', async () => {
-    const { actions, events } = recordingCore({ ...baseInputs(), 'client-secret': `old-secret\n${CLIENT.clientSecret}` });
+    const { actions, events } = recordingCore({
+      ...baseInputs(),
+      'client-secret': `old-secret\n${CLIENT.clientSecret}`,
+    });
     await run(actions);
-    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual(['old-secret', CLIENT.clientSecret]);
+    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual([
+      'old-secret',
+      CLIENT.clientSecret,
+    ]);
     expect(events.slice(0, 3)).toEqual([
       ['secret', `old-secret\n${CLIENT.clientSecret}`],
       ['secret', 'old-secret'],

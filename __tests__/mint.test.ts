@@ -52,7 +52,11 @@ async function mintErrorOf(promise: Promise<unknown>): Promise<MintError> {
   throw new Error('minting succeeded');
 }
 
-const internalError = { kind: 'json', status: 500, body: { error: 'internal_error', error_description: 'Please try again later' } } as const;
+const internalError = {
+  kind: 'json',
+  status: 500,
+  body: { error: 'internal_error', error_description: 'Please try again later' },
+} as const;
 
 describe('mintToken', () => {
   it('mints a token with exactly one request carrying the credentials in the body', async () => {
@@ -82,7 +86,11 @@ describe('mintToken', () => {
   });
 
   it('retries transient failures with growing jittered waits, then succeeds', async () => {
-    ims.enqueue(internalError, { kind: 'reset' }, { kind: 'raw', status: 503, body: 'down', contentType: 'text/plain' });
+    ims.enqueue(
+      internalError,
+      { kind: 'reset' },
+      { kind: 'raw', status: 503, body: 'down', contentType: 'text/plain' },
+    );
     const { inputs, deps, sleeps, log } = harness();
     const { token } = await mintToken(inputs, deps);
     expect(token.accessToken).toBe(ims.issued[0]?.accessToken);
@@ -135,7 +143,9 @@ describe('mintToken', () => {
     const { inputs, deps } = harness({ retries: '0' });
     const error = await mintErrorOf(mintToken(inputs, deps));
     expect(ims.requests).toHaveLength(1);
-    expect(error.message).toMatch(/^Could not get an Adobe IMS access token after 1 attempt \(retries: 0\)\. Could not reach 127\.0\.0\.1:\d+: connection reset/);
+    expect(error.message).toMatch(
+      /^Could not get an Adobe IMS access token after 1 attempt \(retries: 0\)\. Could not reach 127\.0\.0\.1:\d+: connection reset/,
+    );
   });
 
   it('retries an attempt that times out', async () => {
@@ -175,10 +185,15 @@ describe('mintToken', () => {
   });
 
   it('stops at the first secret on any other failure', async () => {
-    const { inputs, deps } = harness({ 'client-secret': `${CLIENT.clientSecret}\nsecond`, scopes: 'openid,not_granted' });
+    const { inputs, deps } = harness({
+      'client-secret': `${CLIENT.clientSecret}\nsecond`,
+      scopes: 'openid,not_granted',
+    });
     const error = await mintErrorOf(mintToken(inputs, deps));
     expect(ims.requests).toHaveLength(1);
-    expect(error.message).toMatch(/^Could not get an Adobe IMS access token with client-secret line 1 of 2 after 1 attempt .*invalid_scope/);
+    expect(error.message).toMatch(
+      /^Could not get an Adobe IMS access token with client-secret line 1 of 2 after 1 attempt .*invalid_scope/,
+    );
   });
 
   it('retries transient failures of each secret before moving on', async () => {
@@ -187,7 +202,11 @@ describe('mintToken', () => {
     const minted = await mintToken(inputs, deps);
     expect(minted.secretPosition).toBe(2);
     expect(sleeps).toHaveLength(1);
-    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual(['old', 'old', CLIENT.clientSecret]);
+    expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual([
+      'old',
+      'old',
+      CLIENT.clientSecret,
+    ]);
   });
 
   it('lets a bug in the transport surface as itself, not as a network failure', async () => {

@@ -36,10 +36,20 @@ async function issuedToken(): Promise<string> {
 }
 
 function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url, revoke: 'true', ...extra };
+  return {
+    'client-id': CLIENT.clientId,
+    'client-secret': CLIENT.clientSecret,
+    'ims-url': ims.url,
+    revoke: 'true',
+    ...extra,
+  };
 }
 
-const fastDeps = (log: (line: string) => void) => ({ ...systemDependencies(log), sleep: async () => {}, now: () => NOW });
+const fastDeps = (log: (line: string) => void) => ({
+  ...systemDependencies(log),
+  sleep: async () => {},
+  now: () => NOW,
+});
 
 describe('planRevocation', () => {
   const state = { token: 'tok', expiresAt: LATER };
@@ -52,8 +62,16 @@ describe('planRevocation', () => {
     ['', state, 'Token revocation is off (revoke: false): nothing to do.'],
     ['maybe', state, 'Token revocation is off (revoke: false): nothing to do.'],
     ['true', { token: '', expiresAt: '' }, 'No token was issued in this job: nothing to revoke.'],
-    ['true', { token: 'tok', expiresAt: '2026-11-29T21:59:59.999Z' }, 'The token expired at 2026-11-29T21:59:59.999Z: nothing to revoke.'],
-    ['true', { token: 'tok', expiresAt: '2026-11-29T22:00:00.000Z' }, 'The token expired at 2026-11-29T22:00:00.000Z: nothing to revoke.'],
+    [
+      'true',
+      { token: 'tok', expiresAt: '2026-11-29T21:59:59.999Z' },
+      'The token expired at 2026-11-29T21:59:59.999Z: nothing to revoke.',
+    ],
+    [
+      'true',
+      { token: 'tok', expiresAt: '2026-11-29T22:00:00.000Z' },
+      'The token expired at 2026-11-29T22:00:00.000Z: nothing to revoke.',
+    ],
   ])('logs one line instead when revoke is %j and state is %j', (revoke, given, reason) => {
     expect(planRevocation(revoke, given, NOW)).toEqual({ revoke: false, reason });
   });
@@ -63,7 +81,10 @@ describe('runPost', () => {
   it('masks the token and the secret, then invalidates the token once', async () => {
     const token = await issuedToken();
     const { actions, events } = recordingCore(inputs(), { token, 'expires-at': LATER });
-    await runPost(actions, fastDeps((line) => actions.info(line)));
+    await runPost(
+      actions,
+      fastDeps((line) => actions.info(line)),
+    );
     expect(events).toEqual([
       ['secret', token],
       ['secret', CLIENT.clientSecret],
@@ -84,15 +105,25 @@ describe('runPost', () => {
 
   it('does nothing but log one line when revoke is off', async () => {
     const { actions, events } = recordingCore(inputs({ revoke: 'false' }), { token: 'tok', 'expires-at': LATER });
-    await runPost(actions, fastDeps(() => {}));
-    expect(events.filter(([kind]) => kind !== 'secret')).toEqual([['info', 'Token revocation is off (revoke: false): nothing to do.']]);
+    await runPost(
+      actions,
+      fastDeps(() => {}),
+    );
+    expect(events.filter(([kind]) => kind !== 'secret')).toEqual([
+      ['info', 'Token revocation is off (revoke: false): nothing to do.'],
+    ]);
     expect(ims.requests).toHaveLength(0);
   });
 
   it('does nothing but log one line when the main step issued no token', async () => {
     const { actions, events } = recordingCore(inputs(), {});
-    await runPost(actions, fastDeps(() => {}));
-    expect(events.filter(([kind]) => kind !== 'secret')).toEqual([['info', 'No token was issued in this job: nothing to revoke.']]);
+    await runPost(
+      actions,
+      fastDeps(() => {}),
+    );
+    expect(events.filter(([kind]) => kind !== 'secret')).toEqual([
+      ['info', 'No token was issued in this job: nothing to revoke.'],
+    ]);
     expect(ims.requests).toHaveLength(0);
   });
 
@@ -100,7 +131,10 @@ describe('runPost', () => {
     const token = makeAccessToken(CLIENT.clientId, ['openid'], NOW);
     ims.setFallback({ kind: 'json', status: 503, body: { error: 'service_unavailable' } });
     const { actions, events } = recordingCore(inputs({ retries: '1' }), { token, 'expires-at': LATER });
-    await runPost(actions, fastDeps((line) => actions.info(line)));
+    await runPost(
+      actions,
+      fastDeps((line) => actions.info(line)),
+    );
     expect(ims.requests).toHaveLength(2);
     expect(events.filter(([kind]) => kind === 'failed')).toEqual([]);
     const warnings = events.filter(([kind]) => kind === 'warning');
@@ -108,13 +142,20 @@ describe('runPost', () => {
     expect(warnings[0]?.[1]).toMatch(
       /^Could not revoke the access token after 2 attempts \(retries: 1\)\. IMS refused the token invalidation with HTTP 503 service_unavailable .* The token stays valid until it expires; to invalidate tokens at once, rotate the client secret in the Adobe Developer Console\.$/,
     );
-    for (const [, ...texts] of events.filter(([kind]) => kind !== 'secret')) expect(texts.join(' ')).not.toContain(token);
+    for (const [, ...texts] of events.filter(([kind]) => kind !== 'secret'))
+      expect(texts.join(' ')).not.toContain(token);
   });
 
   it('moves on to the next secret on invalid_client, like the main step', async () => {
     const token = await issuedToken();
-    const { actions, events } = recordingCore(inputs({ 'client-secret': `old\n${CLIENT.clientSecret}` }), { token, 'expires-at': LATER });
-    await runPost(actions, fastDeps(() => {}));
+    const { actions, events } = recordingCore(inputs({ 'client-secret': `old\n${CLIENT.clientSecret}` }), {
+      token,
+      'expires-at': LATER,
+    });
+    await runPost(
+      actions,
+      fastDeps(() => {}),
+    );
     expect(ims.requests.map((request) => request.form.get('client_secret'))).toEqual(['old', CLIENT.clientSecret]);
     expect(ims.revoked).toEqual([token]);
     expect(events.at(-1)).toEqual(['info', `Revoked the IMS access token of client ${CLIENT.clientId}.`]);
@@ -122,11 +163,17 @@ describe('runPost', () => {
 
   it('warns, never fails, on inputs it cannot read or an unexpected error', async () => {
     const bad = recordingCore(inputs({ retries: 'x' }), { token: 'tok', 'expires-at': LATER });
-    await runPost(bad.actions, fastDeps(() => {}));
+    await runPost(
+      bad.actions,
+      fastDeps(() => {}),
+    );
     expect(bad.events.at(-1)).toEqual(['warning', 'Input retries must be a whole number from 0 to 10, got "x".']);
     const broken = recordingCore(inputs(), { token: 'tok', 'expires-at': LATER });
     await runPost(broken.actions, { ...fastDeps(() => {}), post: () => Promise.reject(new Error('boom')) });
-    expect(broken.events.at(-1)).toEqual(['warning', 'fusion-token-action failed unexpectedly: boom. Please report this.']);
+    expect(broken.events.at(-1)).toEqual([
+      'warning',
+      'fusion-token-action failed unexpectedly: boom. Please report this.',
+    ]);
     expect([...bad.events, ...broken.events].filter(([kind]) => kind === 'failed')).toEqual([]);
   });
 });

@@ -67,7 +67,11 @@ describe('leak audit', () => {
       outputs: { 'access-token': 'TOKEN', 'token-type': 'bearer' },
       exportedEnv: { FUSION_ACCESS_TOKEN: 'TOKEN' },
       state: { token: 'TOKEN' },
-      files: { output: 'access-token<<d\nTOKEN\nd\n', env: 'FUSION_ACCESS_TOKEN<<e\nTOKEN\ne\n', state: 'token<<s\nTOKEN\ns\n' },
+      files: {
+        output: 'access-token<<d\nTOKEN\nd\n',
+        env: 'FUSION_ACCESS_TOKEN<<e\nTOKEN\ne\n',
+        state: 'token<<s\nTOKEN\ns\n',
+      },
     });
     expect(findLeaks(clean, values)).toEqual([]);
   });
@@ -103,7 +107,7 @@ describe('inputs', () => {
     const env = inputEnvironment({ 'client-id': 'id', retries: '0' });
     expect(env).toEqual({
       'INPUT_CLIENT-ID': 'id',
-      'INPUT_SCOPES': 'openid,AdobeID,profile,additional_info.projectedProductContext',
+      INPUT_SCOPES: 'openid,AdobeID,profile,additional_info.projectedProductContext',
       'INPUT_ORG-ID': '',
       'INPUT_IMS-URL': 'https://ims-na1.adobelogin.com',
       INPUT_RETRIES: '0',

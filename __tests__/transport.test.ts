@@ -69,7 +69,13 @@ describe('post', () => {
   });
 
   it('does not follow a redirect', async () => {
-    ims.enqueue({ kind: 'raw', status: 307, body: '', contentType: 'text/plain', headers: { location: `${other.url}/ims/token/v3` } });
+    ims.enqueue({
+      kind: 'raw',
+      status: 307,
+      body: '',
+      contentType: 'text/plain',
+      headers: { location: `${other.url}/ims/token/v3` },
+    });
     const answer = await post(request());
     expect(answer.status).toBe(307);
     expect(answer.headers['location']).toBe(`${other.url}/ims/token/v3`);

@@ -31683,10 +31683,16 @@ const EXCERPT_LENGTH = 200;
 // A JWT (the shape of IMS access tokens), or the value of an access_token field.
 const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*)*/g;
 const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")[^"]*/g;
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
 function redact(text, secrets) {
     let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
     for (const secret of secrets) {
-        for (const form of new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)])) {
+        for (const form of new Set([
+            secret,
+            encodeURIComponent(secret),
+            new URLSearchParams({ s: secret }).toString().slice(2),
+        ])) {
             redacted = redacted.split(form).join(MASK);
         }
     }
@@ -31694,8 +31700,7 @@ function redact(text, secrets) {
 }
 /** A short single-line excerpt of an answer body, safe to print. */
 function excerpt(body, secrets) {
-    // eslint-disable-next-line no-control-regex
-    const line = redact(body, secrets).replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
+    const line = redact(body, secrets).replace(WHITESPACE_OR_CONTROL, ' ').trim();
     return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
 function debugIdNote(debugId) {
@@ -31993,9 +31998,7 @@ function parseOrgId(value) {
     return value;
 }
 function isLoopbackHost(hostname) {
-    return (hostname === 'localhost' ||
-        hostname === '[::1]' ||
-        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
+    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 /** Checks the IMS base URL; returns it without a trailing slash. */
 function parseImsUrl(value) {

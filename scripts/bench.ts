@@ -23,15 +23,21 @@ const TARGET_RATIO = 1.3;
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function buildFloor(): { script: string; dispose: () => void } {
   const out = mkdtempSync(path.join(tmpdir(), 'fusion-bench-floor-'));
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'ncc'), ['build', 'scripts/bench-floor.ts', '--out', out, '--quiet'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    path.join(ROOT, 'node_modules', '.bin', 'ncc'),
+    ['build', 'scripts/bench-floor.ts', '--out', out, '--quiet'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return { script: path.join(out, 'index.js'), dispose: () => rmSync(out, { recursive: true, force: true }) };
 }
 
@@ -42,12 +48,14 @@ async function main(): Promise<void> {
   const inputs = { 'client-id': client.clientId, 'client-secret': client.clientSecret, 'ims-url': ims.url };
   const action = async (): Promise<number> => {
     const result = await runAction({ inputs });
-    if (result.exitCode !== 0 || !result.outputs['access-token']) throw new Error(`the action failed: ${result.stdout}`);
+    if (result.exitCode !== 0 || !result.outputs['access-token'])
+      throw new Error(`the action failed: ${result.stdout}`);
     return result.elapsedMs;
   };
   const floorRun = async (): Promise<number> => {
     const result = await runAction({ inputs, entry: floor.script });
-    if (result.exitCode !== 0 || result.outputs['floor'] !== 'ok') throw new Error(`the floor failed: ${result.stderr}`);
+    if (result.exitCode !== 0 || result.outputs['floor'] !== 'ok')
+      throw new Error(`the floor failed: ${result.stderr}`);
     return result.elapsedMs;
   };
   try {
@@ -79,10 +87,18 @@ async function main(): Promise<void> {
     const requestsPerSuccess = ims.requests.length / RUNS;
     const ratio = median(ratios);
     console.log(`fusion-token-action bench: ${RUNS} alternated pairs under Node ${version}, emulator on loopback`);
-    console.log(`  action (dist/index.js)     median ${median(actionMs).toFixed(1)} ms  min ${Math.min(...actionMs).toFixed(1)} ms  max ${Math.max(...actionMs).toFixed(1)} ms`);
-    console.log(`  floor  (core + 1 output)   median ${median(floorMs).toFixed(1)} ms  min ${Math.min(...floorMs).toFixed(1)} ms  max ${Math.max(...floorMs).toFixed(1)} ms`);
-    console.log(`  ratio action/floor         median of pairs ${ratio.toFixed(3)}  (target <= ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})`);
-    console.log(`  requests per success       ${requestsPerSuccess.toFixed(2)}  (target 1: ${requestsPerSuccess === 1 ? 'met' : 'MISSED'})`);
+    console.log(
+      `  action (dist/index.js)     median ${median(actionMs).toFixed(1)} ms  min ${Math.min(...actionMs).toFixed(1)} ms  max ${Math.max(...actionMs).toFixed(1)} ms`,
+    );
+    console.log(
+      `  floor  (core + 1 output)   median ${median(floorMs).toFixed(1)} ms  min ${Math.min(...floorMs).toFixed(1)} ms  max ${Math.max(...floorMs).toFixed(1)} ms`,
+    );
+    console.log(
+      `  ratio action/floor         median of pairs ${ratio.toFixed(3)}  (target <= ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})`,
+    );
+    console.log(
+      `  requests per success       ${requestsPerSuccess.toFixed(2)}  (target 1: ${requestsPerSuccess === 1 ? 'met' : 'MISSED'})`,
+    );
 
     const peak = async (): Promise<number> => {
       const result = await runAction({ inputs, measureMemory: true });
@@ -92,7 +108,9 @@ async function main(): Promise<void> {
     ims.setFallback({ kind: 'flood', bytes: 50 * 1024 * 1024 });
     const floodMiB = await peak();
     ims.reset();
-    console.log(`  peak RSS                   happy path ${happyMiB.toFixed(1)} MiB, 50 MB answer (refused past 1 MiB) ${floodMiB.toFixed(1)} MiB`);
+    console.log(
+      `  peak RSS                   happy path ${happyMiB.toFixed(1)} MiB, 50 MB answer (refused past 1 MiB) ${floodMiB.toFixed(1)} MiB`,
+    );
 
     const burst = await runBurst({ processes: 100, perSecond: 20, retryAfter: '1', retries: 6 });
     console.log(

@@ -20,7 +20,9 @@ function argumentInputs(args: readonly string[]): Record<string, string> {
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (eq <= 0 || !(name in declared)) {
-      throw new Error(`Arguments are name=value for an input of action.yml (${Object.keys(declared).join(', ')}); got ${arg}`);
+      throw new Error(
+        `Arguments are name=value for an input of action.yml (${Object.keys(declared).join(', ')}); got ${arg}`,
+      );
     }
     inputs[name] = arg.slice(eq + 1);
   }
@@ -55,7 +57,11 @@ async function main(): Promise<number> {
   if (real) {
     inputs = real;
   } else {
-    const demo = { clientId: 'demo-client-id', clientSecret: `demo-${randomBytes(12).toString('hex')}`, scopes: FUSION_SCOPES };
+    const demo = {
+      clientId: 'demo-client-id',
+      clientSecret: `demo-${randomBytes(12).toString('hex')}`,
+      scopes: FUSION_SCOPES,
+    };
     emulator = await ImsEmulator.start([demo]);
     inputs = { 'client-id': demo.clientId, 'client-secret': demo.clientSecret, 'ims-url': emulator.url };
   }
@@ -77,7 +83,8 @@ async function main(): Promise<number> {
     console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
     if (Object.keys(result.outputs).length > 0) {
       console.log('\n--- step outputs, as a later step that echoes them shows them ---');
-      for (const [name, value] of Object.entries(result.outputs)) console.log(`${name}: ${maskWith(result.masks, value)}`);
+      for (const [name, value] of Object.entries(result.outputs))
+        console.log(`${name}: ${maskWith(result.masks, value)}`);
     }
     if (emulator) console.log(`\nThe emulator received ${emulator.requests.length} request(s).`);
     return result.exitCode ?? 1;

@@ -45,7 +45,11 @@ export async function sendWithRetries<T>(
       failure = result.failure;
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
-      failure = networkFailure({ code: error.code, detail: error.message, proxy: error.proxy }, request.timeoutMs, context);
+      failure = networkFailure(
+        { code: error.code, detail: error.message, proxy: error.proxy },
+        request.timeoutMs,
+        context,
+      );
     }
     if (!failure.retryable || attempt === attempts) return { ok: false, failure, attempts: attempt };
     const delayMs = retryDelayMs(attempt, retryAfterMs(failure.retryAfter, deps.now()), deps.random);

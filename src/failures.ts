@@ -32,11 +32,17 @@ const EXCERPT_LENGTH = 200;
 // A JWT (the shape of IMS access tokens), or the value of an access_token field.
 const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*)*/g;
 const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")[^"]*/g;
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
 
 export function redact(text: string, secrets: readonly string[]): string {
   let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
   for (const secret of secrets) {
-    for (const form of new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)])) {
+    for (const form of new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ])) {
       redacted = redacted.split(form).join(MASK);
     }
   }
@@ -45,8 +51,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /** A short single-line excerpt of an answer body, safe to print. */
 export function excerpt(body: string, secrets: readonly string[]): string {
-  // eslint-disable-next-line no-control-regex
-  const line = redact(body, secrets).replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
+  const line = redact(body, secrets).replace(WHITESPACE_OR_CONTROL, ' ').trim();
   return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
 

@@ -15,7 +15,10 @@ import { ACTION_VERSION } from './version.js';
 export const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
 
 /** The form body of a client-credentials token request. Credentials never go in the URL. */
-export function tokenRequestBody(inputs: Pick<ActionInputs, 'clientId' | 'scopes' | 'orgId'>, clientSecret: string): string {
+export function tokenRequestBody(
+  inputs: Pick<ActionInputs, 'clientId' | 'scopes' | 'orgId'>,
+  clientSecret: string,
+): string {
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: inputs.clientId,
@@ -61,8 +64,7 @@ export interface IssuedToken {
 
 /** What one answer meant: the value asked for, or why not. */
 export type AttemptResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly failure: AttemptFailure };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AttemptFailure };
 
 /** Reads one answer; `receivedAtMs` is when it arrived. */
 export type AnswerReader<T> = (answer: HttpAnswer, receivedAtMs: number) => AttemptResult<T>;
@@ -100,7 +102,14 @@ function readFailure(answer: HttpAnswer, context: FailureContext, problem?: stri
   if (problem === undefined && typeof error === 'string' && error !== '') {
     const description = json?.['error_description'];
     return fail(
-      imsErrorFailure(status, error, typeof description === 'string' ? description : undefined, debugId, retryable, context),
+      imsErrorFailure(
+        status,
+        error,
+        typeof description === 'string' ? description : undefined,
+        debugId,
+        retryable,
+        context,
+      ),
     );
   }
   // A token in an answer we reject is still a token: keep it out of the excerpt.

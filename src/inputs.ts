@@ -103,14 +103,11 @@ function requireValue(name: InputName, value: string, expected: string): void {
 }
 
 export function parseClientId(value: string): string {
-  const expected =
-    'the client ID of the OAuth Server-to-Server credential in the Adobe Developer Console';
+  const expected = 'the client ID of the OAuth Server-to-Server credential in the Adobe Developer Console';
   requireValue('client-id', value, expected);
   if (value.length > 255 || !PRINTABLE_ASCII.test(value)) {
     // Not quoted: a value this far off may be a secret pasted into the wrong input.
-    throw new InputError(
-      `Input client-id must be ${expected}: up to 255 printable ASCII characters without spaces.`,
-    );
+    throw new InputError(`Input client-id must be ${expected}: up to 255 printable ASCII characters without spaces.`);
   }
   return value;
 }
@@ -130,7 +127,9 @@ export function parseClientSecrets(value: string): string[] {
     .map((line) => line.trim())
     .filter((line) => line !== '');
   if (secrets.length > MAX_SECRETS) {
-    throw new InputError(`Input client-secret has ${secrets.length} lines; give at most ${MAX_SECRETS} secrets, one per line.`);
+    throw new InputError(
+      `Input client-secret has ${secrets.length} lines; give at most ${MAX_SECRETS} secrets, one per line.`,
+    );
   }
   secrets.forEach((secret, index) => {
     if (secret.length > 1024 || CONTROL_CHARACTER.test(secret)) {
@@ -179,11 +178,7 @@ export function parseOrgId(value: string): string | undefined {
 }
 
 export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** Checks the IMS base URL; returns it without a trailing slash. */
@@ -219,9 +214,7 @@ export function parseImsUrl(value: string): string {
 export function parseRetries(value: string): number {
   const retries = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
   if (!(retries <= MAX_RETRIES)) {
-    throw new InputError(
-      `Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`,
-    );
+    throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`);
   }
   return retries;
 }

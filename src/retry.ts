@@ -46,11 +46,7 @@ export function retryAfterMs(header: string | undefined, nowMs: number): number 
  * itself, so that clients throttled together come back spread out, not in the
  * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
  */
-export function retryDelayMs(
-  retry: number,
-  requestedMs: number | undefined,
-  random: () => number,
-): number {
+export function retryDelayMs(retry: number, requestedMs: number | undefined, random: () => number): number {
   if (requestedMs === undefined) return backoffMs(retry, random);
   const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
   return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);

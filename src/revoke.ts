@@ -12,8 +12,7 @@ export const STATE_TOKEN = 'token';
 export const STATE_EXPIRES_AT = 'expires-at';
 
 export type RevocationPlan =
-  | { readonly revoke: false; readonly reason: string }
-  | { readonly revoke: true; readonly token: string };
+  { readonly revoke: false; readonly reason: string } | { readonly revoke: true; readonly token: string };
 
 /** Whether the post step has a live token to revoke, or the one line it logs instead. */
 export function planRevocation(

@@ -9,7 +9,15 @@ import { createPost } from './transport.js';
 /** The part of @actions/core the steps use. */
 export type ActionsCore = Pick<
   typeof core,
-  'getInput' | 'setSecret' | 'setOutput' | 'info' | 'warning' | 'setFailed' | 'exportVariable' | 'saveState' | 'getState'
+  | 'getInput'
+  | 'setSecret'
+  | 'setOutput'
+  | 'info'
+  | 'warning'
+  | 'setFailed'
+  | 'exportVariable'
+  | 'saveState'
+  | 'getState'
 >;
 
 export function systemDependencies(log: (line: string) => void): AttemptDependencies {

@@ -113,10 +113,7 @@ function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
         res.on('aborted', () => failWith('ECONNRESET', 'the connection closed before the answer was complete'));
       },
     );
-    const timer = setTimeout(
-      () => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`), timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => failWith(error.code, error.message));
     req.end(request.body);
   });

@@ -33,7 +33,9 @@ export class ConnectProxy {
       res.end('this proxy only tunnels (CONNECT)');
     });
     const proxy = new ConnectProxy(server, options);
-    server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => proxy.tunnel(req, socket, head));
+    server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+      proxy.tunnel(req, socket, head),
+    );
     server.on('connection', (socket: net.Socket) => {
       proxy.sockets.add(socket);
       socket.on('close', () => proxy.sockets.delete(socket));

@@ -24,7 +24,30 @@ const CONTROL = [...Array(32).keys(), 127].map((code) => String.fromCharCode(cod
 const UNICODE = ['ü', 'é', 'ß', '漢字', '🔑', '\u200b', '\u202e', '\u0301', '\ufeff', '\u2028', '\u00a0', 'Ω'];
 // Characters that look like valid ones: full-width digits and letters, Cyrillic, superscripts.
 const LOOKALIKE_CHARS = ['１', '０', '３', 'ｈ', 'ｔ', 'а', 'о', 'е', 'і', '³', '⁄', '∶', '．'];
-const SYNTAX = ['%', '+', '&', '=', ';', '#', '/', '?', '@', ':', '"', '\\', "'", '<', '>', '{', '}', '$', '`', ' ', ',', '::'];
+const SYNTAX = [
+  '%',
+  '+',
+  '&',
+  '=',
+  ';',
+  '#',
+  '/',
+  '?',
+  '@',
+  ':',
+  '"',
+  '\\',
+  "'",
+  '<',
+  '>',
+  '{',
+  '}',
+  '$',
+  '`',
+  ' ',
+  ',',
+  '::',
+];
 
 /** Values that look valid but are not, or are valid in a surprising way, per input. */
 const LOOKALIKES: Record<InputName, readonly string[]> = {
@@ -143,9 +166,16 @@ export function validInputs(
  * says the token could not be had; and no request at all for a bad input.
  */
 export function expectClearFailure(label: string, message: string, requestsSent: number): void {
-  expect([label, message]).toEqual([label, expect.stringMatching(/^(Input [a-z-]+ |Could not get an Adobe IMS access token (after|with client-secret line) )/)]);
+  expect([label, message]).toEqual([
+    label,
+    expect.stringMatching(/^(Input [a-z-]+ |Could not get an Adobe IMS access token (after|with client-secret line) )/),
+  ]);
   expect([label, /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(message), message.length < 1500]).toEqual([label, false, true]);
   if (message.startsWith('Input ')) {
-    expect([label, INPUT_NAMES.some((name) => message.startsWith(`Input ${name} `)), requestsSent]).toEqual([label, true, 0]);
+    expect([label, INPUT_NAMES.some((name) => message.startsWith(`Input ${name} `)), requestsSent]).toEqual([
+      label,
+      true,
+      0,
+    ]);
   }
 }

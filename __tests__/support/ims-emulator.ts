@@ -26,7 +26,12 @@ export type Behaviour =
   /** Answer as IMS would, from the registered clients. */
   | { readonly kind: 'ims' }
   /** Answer with this status, JSON body and headers. */
-  | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
+  | {
+      readonly kind: 'json';
+      readonly status: number;
+      readonly body: unknown;
+      readonly headers?: Record<string, string>;
+    }
   /** Answer with this status and raw body (HTML pages, truncated JSON). */
   | {
       readonly kind: 'raw';
@@ -186,8 +191,13 @@ export class ImsEmulator {
       this.requests.push(recorded);
       if (this.isThrottled(recorded.at)) {
         this.throttled++;
-        send(res, 429, JSON.stringify({ error: 'too_many_requests', error_description: 'Too many requests' }),
-          'application/json;charset=UTF-8', { 'x-debug-id': randomUUID(), 'retry-after': this.options.rateLimit?.retryAfter ?? '1' });
+        send(
+          res,
+          429,
+          JSON.stringify({ error: 'too_many_requests', error_description: 'Too many requests' }),
+          'application/json;charset=UTF-8',
+          { 'x-debug-id': randomUUID(), 'retry-after': this.options.rateLimit?.retryAfter ?? '1' },
+        );
         return;
       }
       this.respond(this.script.shift() ?? this.fallback, recorded, res);
@@ -217,7 +227,10 @@ export class ImsEmulator {
         });
         return;
       case 'raw':
-        send(res, behaviour.status, behaviour.body, behaviour.contentType, { 'x-debug-id': debugId, ...behaviour.headers });
+        send(res, behaviour.status, behaviour.body, behaviour.contentType, {
+          'x-debug-id': debugId,
+          ...behaviour.headers,
+        });
         return;
       case 'hang':
         return;
@@ -269,9 +282,15 @@ export class ImsEmulator {
 
   private answerAsIms(request: RecordedRequest, res: http.ServerResponse, debugId: string): void {
     const error = (status: number, code: string, description: string): void =>
-      send(res, status, JSON.stringify({ error: code, error_description: description }), 'application/json;charset=UTF-8', {
-        'x-debug-id': debugId,
-      });
+      send(
+        res,
+        status,
+        JSON.stringify({ error: code, error_description: description }),
+        'application/json;charset=UTF-8',
+        {
+          'x-debug-id': debugId,
+        },
+      );
     const path = request.url.split('?')[0];
     if (request.method !== 'POST' || (path !== TOKEN_PATH && path !== INVALIDATE_PATH)) {
       error(404, 'not_found', `no such endpoint ${request.method} ${path}`);

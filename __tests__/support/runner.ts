@@ -217,25 +217,29 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
       stderr: string;
       elapsedMs: number;
       peakRssBytes: number | undefined;
-    }>(
-      (resolve, reject) => {
-        const started = performance.now();
-        const child = spawn(node, [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const memory = options.measureMemory && child.pid !== undefined ? watchPeakMemory(child.pid) : undefined;
-        // The last sample comes as the process exits, before it is reaped.
-        child.on('exit', () => memory?.stop());
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 20_000);
-        child.on('error', reject);
-        child.on('close', (code) => {
-          clearTimeout(killer);
-          resolve({ exitCode: code, stdout, stderr, elapsedMs: performance.now() - started, peakRssBytes: memory?.stop() });
+    }>((resolve, reject) => {
+      const started = performance.now();
+      const child = spawn(node, [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const memory = options.measureMemory && child.pid !== undefined ? watchPeakMemory(child.pid) : undefined;
+      // The last sample comes as the process exits, before it is reaped.
+      child.on('exit', () => memory?.stop());
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 20_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(killer);
+        resolve({
+          exitCode: code,
+          stdout,
+          stderr,
+          elapsedMs: performance.now() - started,
+          peakRssBytes: memory?.stop(),
         });
-      },
-    );
+      });
+    });
     const raw = {
       output: readFileSync(files.output, 'utf8'),
       env: readFileSync(files.env, 'utf8'),
@@ -286,7 +290,8 @@ export function findLeaks(
     for (const [stream, lines] of Object.entries(streams)) {
       lines.forEach((line, index) => {
         // A mask command is consumed by the runner, never shown.
-        if (line.includes(value) && !line.startsWith('::add-mask::')) leaks.push(`${kind} on ${stream} line ${index + 1}`);
+        if (line.includes(value) && !line.startsWith('::add-mask::'))
+          leaks.push(`${kind} on ${stream} line ${index + 1}`);
       });
     }
     // Every byte of these files is in some entry: parseFileCommands refuses anything else.
