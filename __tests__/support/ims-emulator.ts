@@ -54,6 +54,8 @@ export type Behaviour =
 export interface EmulatorOptions {
   /** Serve HTTPS with this certificate instead of HTTP. */
   readonly tls?: ServerCertificate;
+  /** The port to listen on (127.0.0.1); any free one when absent. */
+  readonly port?: number;
   /** Admit at most this many token requests in any second; answer the rest 429. */
   readonly rateLimit?: { readonly perSecond: number; readonly retryAfter: string };
 }
@@ -128,7 +130,10 @@ export class ImsEmulator {
     });
     // A client that refuses the certificate is not the emulator's error.
     server.on('tlsClientError', () => {});
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
     return emulator;
   }
 

@@ -1,0 +1,84 @@
+// The README must not drift from action.yml: the inputs and outputs tables
+// list exactly the declared names, in order, with the same required flags and
+// defaults. Examples must use all four Fusion API headers.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ROOT, readActionMetadata } from './support/runner.js';
+
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+/** The rows of the first Markdown table after a heading, as arrays of trimmed cells. */
+function tableAfter(markdown: string, heading: string): string[][] {
+  const start = markdown.indexOf(`\n${heading}\n`);
+  if (start === -1) throw new Error(`README has no heading ${heading}`);
+  const lines = markdown.slice(start).split('\n');
+  const first = lines.findIndex((line) => line.startsWith('|'));
+  const rows: string[][] = [];
+  for (const line of lines.slice(first)) {
+    if (!line.startsWith('|')) break;
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    );
+  }
+  return rows.slice(2); // header and separator
+}
+
+/** `name` -> name; `''` or an empty cell -> ''. */
+function codeValue(cell: string): string {
+  if (cell === '' || cell === "`''`") return '';
+  const match = /^`([^`]*)`$/.exec(cell);
+  if (!match) throw new Error(`expected a \`code\` cell, got ${cell}`);
+  return match[1] as string;
+}
+
+describe('README', () => {
+  const metadata = readActionMetadata();
+
+  it('lists every input of action.yml, in order, with its required flag and default', () => {
+    const rows = tableAfter(README, '## Inputs').map(([name, required, defaultValue]) => [
+      codeValue(name ?? ''),
+      required,
+      codeValue(defaultValue ?? ''),
+    ]);
+    const declared = Object.entries(metadata.inputs).map(([name, spec]) => [
+      name,
+      spec.required ? 'yes' : 'no',
+      spec.default ?? '',
+    ]);
+    expect(rows).toEqual(declared);
+  });
+
+  it('lists every output of action.yml, in order', () => {
+    const rows = tableAfter(README, '## Outputs').map(([name]) => codeValue(name ?? ''));
+    expect(rows).toEqual(Object.keys(metadata.outputs));
+  });
+
+  it('finds drift: a renamed input or a changed default', () => {
+    const renamed = README.replace('| `retries`', '| `max-retries`');
+    expect(() =>
+      expect(tableAfter(renamed, '## Inputs').map(([name]) => codeValue(name ?? ''))).toEqual(
+        Object.keys(metadata.inputs),
+      ),
+    ).toThrow();
+    const changed = README.replace(/\| `timeout-seconds` \| no +\| `30` /, '| `timeout-seconds` | no | `60` ');
+    expect(tableAfter(changed, '## Inputs').find(([name]) => name === '`timeout-seconds`')?.[2]).toBe('`60`');
+  });
+
+  it('links every example workflow', () => {
+    for (const example of readdirSync(path.join(ROOT, 'examples'))) expect(README).toContain(`examples/${example}`);
+  });
+});
+
+describe('examples', () => {
+  it.each(readdirSync(path.join(ROOT, 'examples')))('%s calls Fusion with all four headers', (example) => {
+    const text = readFileSync(path.join(ROOT, 'examples', example), 'utf8');
+    for (const header of ['Authorization: Bearer', 'x-api-key:', 'x-organization-id:', 'x-gw-region:']) {
+      expect(text).toContain(header);
+    }
+    expect(text).toContain('uses: org/fusion-token-action@v1');
+  });
+});
