@@ -7,6 +7,7 @@
 // FUSION_CLIENT_SECRET set it asks the real IMS instead (FUSION_SCOPES,
 // FUSION_ORG_ID and FUSION_IMS_URL are optional). Any other input can be given
 // as name=value arguments: npm start -- retries=0 timeout-seconds=5
+// Proxy settings (HTTPS_PROXY, NO_PROXY) and NODE_EXTRA_CA_CERTS are passed on.
 
 import { randomBytes } from 'node:crypto';
 import { FUSION_SCOPES, ImsEmulator } from '../__tests__/support/ims-emulator.js';
@@ -40,6 +41,23 @@ function fromEnvironment(): Record<string, string> | undefined {
   if (env['FUSION_ORG_ID']) inputs['org-id'] = env['FUSION_ORG_ID'];
   if (env['FUSION_IMS_URL']) inputs['ims-url'] = env['FUSION_IMS_URL'];
   return inputs;
+}
+
+/** The network settings a runner would pass on: proxies and extra CAs. */
+const PASSED_THROUGH = [
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+];
+
+function networkEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
+  );
 }
 
 function maskWith(masks: readonly string[], value: string): string {
@@ -77,7 +95,7 @@ async function main(): Promise<number> {
       : `IMS: ${inputs['ims-url'] ?? readActionMetadata().inputs['ims-url']?.default}, client ${inputs['client-id']}.`,
   );
   try {
-    const result = await runAction({ inputs, killAfterMs: 15 * 60_000 });
+    const result = await runAction({ inputs, env: networkEnvironment(), killAfterMs: 15 * 60_000 });
     console.log('\n--- runner log ---');
     for (const line of result.log) console.log(line);
     console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
