@@ -2,6 +2,7 @@
 // a CONNECT proxy (with and without authentication), NO_PROXY, slow and
 // oversized answers. dist/index.js under Node 24, real sockets throughout.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -158,6 +159,33 @@ describe('through a CONNECT proxy', () => {
     );
     expect(ims.connections).toBe(0);
   });
+});
+
+describe('a proxy that never answers', () => {
+  it('ends the attempt at timeout-seconds and the process with it', async () => {
+    // Accepts the connection, then says nothing: CONNECT never gets an answer.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const result = await run(
+        ims.urlFor(IMS_HOST),
+        { HTTPS_PROXY: `http://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: caFile },
+        { 'timeout-seconds': '1', retries: '1' },
+      );
+      expect(expectFailure(result)).toMatch(
+        new RegExp(
+          `after 2 attempts \\(retries: 1\\)\\. No complete answer from ${IMS_HOST}:\\d+ through the proxy http://127\\.0\\.0\\.1:${port} within 1 s`,
+        ),
+      );
+      // Two attempts of 1 s and a wait under 1 s; then the process ends though the proxy holds on.
+      expect(result.elapsedMs).toBeLessThan(6000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  }, 20_000);
 });
 
 describe('slow and oversized answers', () => {

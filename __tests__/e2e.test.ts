@@ -184,6 +184,20 @@ describe('permanent failures', () => {
     expect(message).toContain('requested scopes (openid, AdobeID, read_organizations)');
   });
 
+  it('never lets an IMS answer form a runner command, even the legacy ##[ kind', async () => {
+    ims.enqueue({
+      kind: 'json',
+      status: 503,
+      body: { error: '##[stop-commands]zz', error_description: '##[add-mask]Attempt' },
+    });
+    const result = await run({ retries: '1' });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).not.toContain('##[');
+    expect(result.log[0]).toMatch(
+      /^Attempt 1 of 2 failed: HTTP 503 ##\\u005bstop-commands\]zz\. Retrying in 0\.\d s\.$/,
+    );
+  });
+
   it('reports an HTML page on 200 with its status, content type and an excerpt', async () => {
     ims.enqueue({
       kind: 'raw',

@@ -28,6 +28,17 @@ describe('redaction', () => {
     expect(redact(echoed, [SECRET])).toBe('raw *** encoded *** form ***');
   });
 
+  it('hides a secret echoed inside JSON', () => {
+    const secret = 'p8e-"quoted"\\slash';
+    expect(redact(JSON.stringify({ echo: secret }), [secret])).toBe('{"echo":"***"}');
+  });
+
+  it('hides an access_token value that holds escaped quotes', () => {
+    expect(redact('{"access_token":"tok\\"LEAKEDTAIL","expires_in":"x"}', [])).toBe(
+      '{"access_token":"***","expires_in":"x"}',
+    );
+  });
+
   it('hides JWTs and access_token values, even truncated', () => {
     expect(redact(`{"access_token": "${JWT}"}`, [])).toBe('{"access_token": "***"}');
     expect(redact(`{"access_token":"abc.def`, [])).toBe('{"access_token":"***');
@@ -74,7 +85,10 @@ describe('IMS error wording', () => {
       /HTTP 500 internal_error: Please try again later \(x-debug-id: d\)\. IMS may be having trouble; try again later\. If it persists, give Adobe support the x-debug-id\.$/,
     );
     expect(imsErrorFailure(400, 'bad_request', undefined, 'd', false, CONTEXT).message).toMatch(
-      /HTTP 400 bad_request \(x-debug-id: d\)\. Check the inputs against the credential/,
+      /HTTP 400 bad_request \(x-debug-id: d\)\. Check the inputs against the credential .* If it persists, give Adobe support the x-debug-id\.$/,
+    );
+    expect(imsErrorFailure(400, 'bad_request', undefined, undefined, false, CONTEXT).message).toMatch(
+      /HTTP 400 bad_request\. Check the inputs against the credential in the Adobe Developer Console\. If it persists, contact Adobe support\.$/,
     );
   });
 
@@ -182,6 +196,21 @@ describe('network wording', () => {
       CONTEXT,
     );
     expect(forbidden.message).toMatch(/HTTP 403\. Check HTTPS_PROXY, or add the IMS host to NO_PROXY/);
+  });
+
+  it('retries a proxy that could not reach IMS just now (502-504)', () => {
+    const failure = networkFailure(
+      { code: 'ECONNRESET', detail: 'tunneling socket could not be established, statusCode=503', proxy: 'http://p:1' },
+      1,
+      CONTEXT,
+    );
+    expect(failure).toMatchObject({ retryable: true, summary: 'proxy answered HTTP 503' });
+    expect(failure.message).toMatch(/with HTTP 503\. It could not reach IMS; check the proxy, or try again later\.$/);
+  });
+
+  it('treats TLS spoken to a plain-http port as a TLS error', () => {
+    const failure = networkFailure({ code: 'EPROTO', detail: 'wrong version number' }, 1, CONTEXT);
+    expect(failure).toMatchObject({ retryable: false, summary: 'TLS error EPROTO' });
   });
 
   it('retries an unreachable proxy and says it was the proxy', () => {

@@ -157,6 +157,12 @@ describe('reading the answer', () => {
       '"{\\"access_token\\":\\"***\\"}"',
     ],
     [
+      'an expires_in no date can hold',
+      '{"access_token":"zzz-token","expires_in":1e300}',
+      'without a usable expires_in',
+      '"{\\"access_token\\":\\"***\\",\\"expires_in\\":1e300}"',
+    ],
+    [
       'a negative expires_in',
       '{"access_token":"zzz-token","expires_in":-5}',
       'without a usable expires_in',
@@ -197,6 +203,22 @@ describe('reading the answer', () => {
       ),
     );
     expect(throttled).toMatchObject({ retryable: true, summary: 'HTTP 429 too_many_requests', retryAfter: '2' });
+  });
+
+  it('shows header values visibly, briefly and without secrets', () => {
+    const failure = failureOf(
+      readTokenAnswer(
+        answer(200, 'x', {
+          'content-type': `text/html; ##[stop-commands]; the-secret ${'y'.repeat(300)}`,
+          'x-debug-id': 'id the-secret',
+        }),
+        RECEIVED,
+        CONTEXT,
+      ),
+    );
+    expect(failure.message).toContain('(content type text/html; ##\\u005bstop-commands]; *** yyy');
+    expect(failure.message).toContain('(x-debug-id: id ***)');
+    expect(failure.message).not.toContain('y'.repeat(100));
   });
 
   it('reads a gateway page on an error status, retrying it when the status is transient', () => {

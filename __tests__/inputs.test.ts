@@ -89,6 +89,15 @@ describe('parseInputs', () => {
     expect(error.message).not.toContain('zq');
   });
 
+  it.each([
+    ['org-id', 'p8e-AbCdEfGh12345678'],
+    ['ims-url', 'https://ims.example.com/p8e-AbCdEfGh12345678?'],
+    ['retries', 'p8e-AbCdEfGh12345678'],
+  ] as const)('never shows a secret pasted into %s', (name, value) => {
+    const { message } = errorOf({ 'client-secret': 'p8e-AbCdEfGh12345678', [name]: value });
+    expect(message).toBe(`Input ${name} is not valid; its value is not shown because it contains the client secret.`);
+  });
+
   it('takes one secret per line, trimmed, blank lines dropped, order kept', () => {
     expect(parse({ 'client-secret': ' new-secret \r\n\n old-secret\n' }).clientSecrets).toEqual([
       'new-secret',

@@ -135,10 +135,10 @@ describe('run', () => {
 });
 
 describe('helpers', () => {
-  it('masks each line of a multi-line value and its form encoding, and nothing blank', () => {
+  it('masks the value, and each line, trimmed, in every form an echo could take, nothing blank', () => {
     const masked: string[] = [];
-    maskSecret({ setSecret: (value) => void masked.push(value) }, 'one\n\ntwo');
-    expect(masked).toEqual(['one\n\ntwo', 'one', 'two', 'one%0A%0Atwo']);
+    maskSecret({ setSecret: (value) => void masked.push(value) }, 'one+1 \n\n "two"');
+    expect(masked).toEqual(['one+1 \n\n "two"', 'one+1', 'one%2B1', '"two"', '%22two%22', '\\"two\\"']);
     const none: string[] = [];
     maskSecret({ setSecret: (value) => void none.push(value) }, '');
     expect(none).toEqual([]);

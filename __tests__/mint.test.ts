@@ -31,7 +31,7 @@ function harness(values: Partial<Record<InputName, string>> = {}) {
   const sleeps: number[] = [];
   const log: string[] = [];
   const deps: AttemptDependencies = {
-    post: createPost(USER_AGENT),
+    post: createPost(),
     sleep: async (ms) => {
       sleeps.push(ms);
     },

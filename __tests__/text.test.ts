@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { quote, visible } from '../src/text.js';
+import { quote, secretForms, visible } from '../src/text.js';
 
 describe('quote', () => {
   it('shows a value as one JSON string', () => {
@@ -25,5 +25,27 @@ describe('visible', () => {
   it('escapes only what cannot be seen', () => {
     expect(visible('plain text: ü 漢字')).toBe('plain text: ü 漢字');
     expect(visible('a\nb\u202ec\u200b')).toBe('a\\u000ab\\u202ec\\u200b');
+  });
+});
+
+describe('runner commands in untrusted text', () => {
+  it('defuses the legacy ##[command] syntax, which the runner obeys anywhere in a line', () => {
+    expect(visible('HTTP 503 ##[stop-commands]zz and ##[add-mask]x')).toBe(
+      'HTTP 503 ##\\u005bstop-commands]zz and ##\\u005badd-mask]x',
+    );
+    expect(quote('##[set-output name=x]y')).not.toContain('##[');
+    expect(visible('# [not a command] #[ either')).toBe('# [not a command] #[ either');
+  });
+});
+
+describe('secretForms', () => {
+  it('lists a secret as is, percent-encoded, form-encoded and JSON-escaped, once each', () => {
+    expect(secretForms('a+b "c"/ü')).toEqual([
+      'a+b "c"/ü',
+      'a%2Bb%20%22c%22%2F%C3%BC',
+      'a%2Bb+%22c%22%2F%C3%BC',
+      'a+b \\"c\\"/ü',
+    ]);
+    expect(secretForms('plain-secret')).toEqual(['plain-secret']);
   });
 });

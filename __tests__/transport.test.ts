@@ -7,7 +7,7 @@ import { ImsEmulator } from './support/ims-emulator.js';
 
 let ims: ImsEmulator;
 let other: ImsEmulator;
-const post = createPost('transport-test/1');
+const post = createPost();
 
 beforeAll(async () => {
   ims = await ImsEmulator.start();

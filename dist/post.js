@@ -31657,13 +31657,23 @@ function getIDToken(aud) {
 
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./src/text.ts
-// Showing untrusted text in a log line. Pure.
+// Showing untrusted text in a log line, and the forms a secret can take when
+// something echoes it. Pure.
 // Control, format (zero-width, bidi overrides) and line/paragraph separators:
 // invisible or misleading in a log, so they are shown as escapes.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
-/** The text with every invisible or misleading character written as a \uXXXX escape. */
+// The runner still obeys the legacy `##[command]` syntax anywhere in a line
+// (`::command::` only at its start): text from outside must never form one.
+const LEGACY_COMMAND = /##\[/g;
+/**
+ * The text with every invisible or misleading character written as a \uXXXX
+ * escape, and `##[` as `##\u005b`, so that it can neither hide nor act as a
+ * runner command.
+ */
 function visible(text) {
-    return text.replace(INVISIBLE, (character) => `\\u${character.codePointAt(0).toString(16).padStart(4, '0')}`);
+    return text
+        .replace(INVISIBLE, (character) => `\\u${character.codePointAt(0).toString(16).padStart(4, '0')}`)
+        .replace(LEGACY_COMMAND, '##\\u005b');
 }
 /**
  * A value as one visible JSON string of at most `max` characters (then "…"),
@@ -31671,6 +31681,20 @@ function visible(text) {
  */
 function quote(value, max = 60) {
     return visible(JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value));
+}
+/**
+ * The forms in which a secret can come back from something that echoes it:
+ * as is, percent-encoded, form-encoded (as sent), and JSON-escaped.
+ */
+function secretForms(secret) {
+    return [
+        ...new Set([
+            secret,
+            encodeURIComponent(secret),
+            new URLSearchParams({ s: secret }).toString().slice(2),
+            JSON.stringify(secret).slice(1, -1),
+        ]),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -31718,16 +31742,33 @@ function parseInputs(read) {
             return value;
         return INPUT_DEFAULTS[name] ?? '';
     };
+    // A secret pasted into the wrong input must not come back in its error.
+    const secretLines = valueOf('client-secret')
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line.length >= 8);
+    const parsed = (name, parse) => {
+        const value = valueOf(name);
+        try {
+            return parse(value);
+        }
+        catch (error) {
+            if (error instanceof InputError && secretLines.some((line) => value.includes(line))) {
+                throw new InputError(`Input ${name} is not valid; its value is not shown because it contains the client secret.`);
+            }
+            throw error;
+        }
+    };
     return {
         clientId: parseClientId(valueOf('client-id')),
         clientSecrets: parseClientSecrets(valueOf('client-secret')),
-        scopes: parseScopes(valueOf('scopes')),
-        orgId: parseOrgId(valueOf('org-id')),
-        imsBaseUrl: parseImsUrl(valueOf('ims-url')),
-        retries: parseRetries(valueOf('retries')),
-        timeoutMs: parseTimeoutSeconds(valueOf('timeout-seconds')) * 1000,
-        exportEnv: parseBoolean('export-env', valueOf('export-env')),
-        revoke: parseBoolean('revoke', valueOf('revoke')),
+        scopes: parsed('scopes', parseScopes),
+        orgId: parsed('org-id', parseOrgId),
+        imsBaseUrl: parsed('ims-url', parseImsUrl),
+        retries: parsed('retries', parseRetries),
+        timeoutMs: parsed('timeout-seconds', parseTimeoutSeconds) * 1000,
+        exportEnv: parsed('export-env', (value) => parseBoolean('export-env', value)),
+        revoke: parsed('revoke', (value) => parseBoolean('revoke', value)),
     };
 }
 function tokenUrl(inputs) {
@@ -31852,28 +31893,78 @@ function parseTimeoutSeconds(value) {
     return seconds;
 }
 
+;// CONCATENATED MODULE: ./src/retry.ts
+// The retry policy: which failures are worth another attempt, and how long to
+// wait before it. Pure: randomness and the clock are passed in.
+/** Statuses that say "try again later"; every other status fails at once. */
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/**
+ * Exponential backoff with full jitter: a uniform wait in
+ * [0, min(cap, base * 2^(retry-1))), so clients that failed together spread out.
+ * `retry` counts from 1; `random` returns a number in [0, 1).
+ */
+function backoffMs(retry, random) {
+    return Math.floor(random() * backoffWindowMs(retry));
+}
+function backoffWindowMs(retry) {
+    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
+}
+/**
+ * Milliseconds a Retry-After header asks for (delay-seconds or an HTTP date),
+ * capped at RETRY_AFTER_CAP_MS; undefined when absent or unreadable.
+ */
+function retryAfterMs(header, nowMs) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    let waitMs;
+    if (/^\d+$/.test(value)) {
+        waitMs = Number(value) * 1000;
+    }
+    else {
+        // An HTTP date names its day and month; Date.parse alone also takes "1.5".
+        const date = /^[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
+        if (Number.isNaN(date))
+            return undefined;
+        waitMs = Math.max(0, date - nowMs);
+    }
+    return Math.min(waitMs, RETRY_AFTER_CAP_MS);
+}
+/**
+ * The wait before retry number `retry`. A Retry-After (already capped) is a
+ * floor, with jitter on top over a window at least as long as the Retry-After
+ * itself, so that clients throttled together come back spread out, not in the
+ * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
+ */
+function retryDelayMs(retry, requestedMs, random) {
+    if (requestedMs === undefined)
+        return backoffMs(retry, random);
+    const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
+    return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
+}
+
 ;// CONCATENATED MODULE: ./src/failures.ts
 // The wording of every failure: what happened and what to do next. Pure.
 // Nothing here quotes the client secret or a token: answer excerpts pass
 // through redact() first.
 
+
 const MASK = '***';
 const EXCERPT_LENGTH = 200;
 // A JWT (the shape of IMS access tokens), or the value of an access_token field.
 const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*)*/g;
-const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")[^"]*/g;
+// The value runs to the first unescaped quote: a token may hold \" itself.
+const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")(?:[^"\\]|\\.)*/g;
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
 function redact(text, secrets) {
     let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
     for (const secret of secrets) {
-        for (const form of new Set([
-            secret,
-            encodeURIComponent(secret),
-            new URLSearchParams({ s: secret }).toString().slice(2),
-        ])) {
+        for (const form of secretForms(secret))
             redacted = redacted.split(form).join(MASK);
-        }
     }
     return redacted;
 }
@@ -31882,11 +31973,17 @@ function excerpt(body, secrets) {
     const line = redact(body, secrets).replace(WHITESPACE_OR_CONTROL, ' ').trim();
     return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
-function debugIdNote(debugId) {
-    return debugId ? ` (x-debug-id: ${visible(debugId.slice(0, 100))})` : '';
+/** A header's value from an answer, safe and short enough for a log line. */
+function headerText(value, secrets) {
+    return visible(redact(value.slice(0, 100), secrets));
 }
-const SUPPORT_NOTE = 'If it persists, give Adobe support the x-debug-id.';
-function hintFor(error, retryable, context) {
+function debugIdNote(debugId, secrets) {
+    return debugId ? ` (x-debug-id: ${headerText(debugId, secrets)})` : '';
+}
+function supportNote(debugId) {
+    return debugId ? 'If it persists, give Adobe support the x-debug-id.' : 'If it persists, contact Adobe support.';
+}
+function hintFor(error, retryable, debugId, context) {
     switch (error) {
         case 'invalid_client':
             return ('Check the client-id and client-secret inputs: they must be the client ID and a current client secret ' +
@@ -31901,8 +31998,8 @@ function hintFor(error, retryable, context) {
                 'from the Adobe Developer Console project, not an OAuth Web App, single-page app or JWT credential.');
         default:
             return retryable
-                ? `IMS may be having trouble; try again later. ${SUPPORT_NOTE}`
-                : `Check the inputs against the credential in the Adobe Developer Console. ${SUPPORT_NOTE}`;
+                ? `IMS may be having trouble; try again later. ${supportNote(debugId)}`
+                : `Check the inputs against the credential in the Adobe Developer Console. ${supportNote(debugId)}`;
     }
 }
 /** An RFC 6749 error answer from IMS: {"error": ..., "error_description": ...}. */
@@ -31913,8 +32010,8 @@ function imsErrorFailure(status, error, description, debugId, retryable, context
     return {
         retryable,
         summary: `HTTP ${status} ${code}`,
-        message: `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId)}. ` +
-            hintFor(error, retryable, context),
+        message: `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId, context.secrets)}. ` +
+            hintFor(error, retryable, debugId, context),
         imsError: error,
     };
 }
@@ -31923,7 +32020,9 @@ function unexpectedAnswerFailure(status, problem, contentType, body, debugId, re
     return {
         retryable,
         summary: `HTTP ${status} ${problem}`,
-        message: `${context.host} answered HTTP ${status} ${problem} (content type ${contentType ?? 'none'})${debugIdNote(debugId)}: ` +
+        message: `${context.host} answered HTTP ${status} ${problem} ` +
+            `(content type ${contentType === undefined ? 'none' : headerText(contentType, context.secrets)})` +
+            `${debugIdNote(debugId, context.secrets)}: ` +
             `${excerpt(body, context.secrets)}. Check that ims-url is the IMS base URL, and that no proxy or gateway ` +
             'rewrites the answer.',
     };
@@ -31954,7 +32053,8 @@ const TRANSIENT_CODES = {
 };
 const TLS_HINT = "If the runner sits behind a TLS-inspecting proxy or IMS is reached through a private CA, set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate.";
 function isTlsCode(code) {
-    return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL/.test(code);
+    // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
+    return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
 }
 function networkFailure(problem, timeoutMs, context) {
     const { host } = context;
@@ -31978,13 +32078,17 @@ function networkFailure(problem, timeoutMs, context) {
     }
     const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
     if (problem.proxy && proxyStatus) {
-        const auth = proxyStatus === '407'
+        // 502-504 from a proxy: it could not reach IMS just now, which may pass.
+        const retryable = RETRYABLE_STATUSES.has(Number(proxyStatus));
+        const advice = proxyStatus === '407'
             ? ' It requires authentication: put its user name and password in the proxy URL (http://user:password@proxy:port), or ask for the runner to be allowed through.'
-            : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
+            : retryable
+                ? ' It could not reach IMS; check the proxy, or try again later.'
+                : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
         return {
-            retryable: false,
+            retryable,
             summary: `proxy answered HTTP ${proxyStatus}`,
-            message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${auth}`,
+            message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
         };
     }
     if (isTlsCode(code)) {
@@ -32041,59 +32145,6 @@ function rotationWarning(position) {
         'When the secret rotation is complete, remove the rejected secret from the repository secret.');
 }
 
-;// CONCATENATED MODULE: ./src/retry.ts
-// The retry policy: which failures are worth another attempt, and how long to
-// wait before it. Pure: randomness and the clock are passed in.
-/** Statuses that say "try again later"; every other status fails at once. */
-const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 10_000;
-const RETRY_AFTER_CAP_MS = 60_000;
-/**
- * Exponential backoff with full jitter: a uniform wait in
- * [0, min(cap, base * 2^(retry-1))), so clients that failed together spread out.
- * `retry` counts from 1; `random` returns a number in [0, 1).
- */
-function backoffMs(retry, random) {
-    return Math.floor(random() * backoffWindowMs(retry));
-}
-function backoffWindowMs(retry) {
-    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
-}
-/**
- * Milliseconds a Retry-After header asks for (delay-seconds or an HTTP date),
- * capped at RETRY_AFTER_CAP_MS; undefined when absent or unreadable.
- */
-function retryAfterMs(header, nowMs) {
-    const value = header?.trim();
-    if (!value)
-        return undefined;
-    let waitMs;
-    if (/^\d+$/.test(value)) {
-        waitMs = Number(value) * 1000;
-    }
-    else {
-        // An HTTP date names its day and month; Date.parse alone also takes "1.5".
-        const date = /^[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
-        if (Number.isNaN(date))
-            return undefined;
-        waitMs = Math.max(0, date - nowMs);
-    }
-    return Math.min(waitMs, RETRY_AFTER_CAP_MS);
-}
-/**
- * The wait before retry number `retry`. A Retry-After (already capped) is a
- * floor, with jitter on top over a window at least as long as the Retry-After
- * itself, so that clients throttled together come back spread out, not in the
- * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
- */
-function retryDelayMs(retry, requestedMs, random) {
-    if (requestedMs === undefined)
-        return backoffMs(retry, random);
-    const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
-    return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
-}
-
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
@@ -32135,12 +32186,10 @@ function flattenHeaders(headers) {
     }
     return flat;
 }
-function createPost(userAgent) {
-    // tunnel, the proxy agent of @actions/http-client, calls the deprecated
-    // Buffer() constructor for proxy credentials. Bundled, Node no longer sees it
-    // as a dependency and would print a deprecation warning on every such run.
-    process.noDeprecation = true;
-    const client = new HttpClient(userAgent, [], { allowRedirects: false, keepAlive: false });
+function createPost() {
+    // Only its agent is used: the one @actions/http-client picks for the URL and
+    // the proxy settings. The request itself is made here, to bound its time.
+    const client = new HttpClient(undefined, undefined, { keepAlive: false });
     return (request) => post(client, request);
 }
 function post(client, request) {
@@ -32189,8 +32238,6 @@ function post(client, request) {
                 body: Buffer.concat(chunks).toString('utf8'),
             }));
             res.on('error', (error) => failWith(error.code, error.message));
-            // A connection closed mid-answer ends the response without an error on some paths.
-            res.on('aborted', () => failWith('ECONNRESET', 'the connection closed before the answer was complete'));
         });
         const timer = setTimeout(() => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`), timeoutMs);
         req.on('error', (error) => failWith(error.code, error.message));
@@ -32344,8 +32391,11 @@ function readTokenAnswer(answer, receivedAtMs, context) {
     if (!/^[\x21-\x7e]+$/.test(accessToken))
         return readFailure(answer, context, 'with a malformed access_token');
     const expiresIn = readExpiresIn(json['expires_in']);
-    if (expiresIn === undefined)
+    const expiresAt = new Date(receivedAtMs + Number(expiresIn) * 1000);
+    // Absent, not a number, or so large that no date can hold it.
+    if (expiresIn === undefined || Number.isNaN(expiresAt.getTime())) {
         return readFailure(answer, context, 'without a usable expires_in');
+    }
     const tokenType = json['token_type'];
     return {
         ok: true,
@@ -32353,7 +32403,7 @@ function readTokenAnswer(answer, receivedAtMs, context) {
             accessToken,
             tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
             expiresIn,
-            expiresAt: new Date(receivedAtMs + Number(expiresIn) * 1000),
+            expiresAt,
         },
     };
 }
@@ -32425,7 +32475,7 @@ async function revokeToken(inputs, accessToken, deps) {
 
 function systemDependencies(log) {
     return {
-        post: createPost(USER_AGENT),
+        post: createPost(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         now: Date.now,
         random: Math.random,
@@ -32433,16 +32483,30 @@ function systemDependencies(log) {
     };
 }
 /**
- * Masks a secret as the runner needs it: the runner hides a registered value
- * line by line, so each line of a multi-line value is registered too, and so
- * is the form-encoded value that an echoing gateway could print.
+ * Masks a secret input as the runner needs it: the whole value, and, since
+ * the runner hides a registered value line by line and each line is a secret
+ * of its own, every line in every form an echoing gateway could print.
  */
 function maskSecret(actions, value) {
-    const forms = new Set([value, ...value.split(/\r?\n/), new URLSearchParams({ s: value }).toString().slice(2)]);
+    const lines = value.split(/\r?\n/).map((line) => line.trim());
+    const forms = new Set([value, ...lines.flatMap((line) => (line === '' ? [] : secretForms(line)))]);
     for (const form of forms) {
         if (form.trim() !== '')
             actions.setSecret(form);
     }
+}
+/**
+ * Runs a step as the whole of its process, then ends the process with the
+ * exit code the step set, even if a request abandoned at its time limit still
+ * holds it open (a proxy that never answers CONNECT does).
+ */
+function runAsProcess(step) {
+    // tunnel, the proxy agent of @actions/http-client, calls the deprecated
+    // Buffer() constructor for proxy credentials. Bundled, Node no longer sees it
+    // as a dependency and would print a deprecation warning on every such run.
+    process.noDeprecation = true;
+    // The pause lets stdout drain; a process with nothing left to do exits before it.
+    void step().finally(() => setTimeout(() => process.exit(), 1000).unref());
 }
 /** The message of an error we did not expect (a bug), without a stack trace that could hold values. */
 function unexpectedErrorMessage(error) {
@@ -32483,5 +32547,6 @@ async function runPost(actions = core_namespaceObject, deps = systemDependencies
 // The post step's entry point: the runner runs the bundle built from this file
 // when the job ends.
 
-void runPost();
+
+runAsProcess(runPost);
 

@@ -2,7 +2,8 @@
 // Nothing here quotes the client secret or a token: answer excerpts pass
 // through redact() first.
 
-import { quote, visible } from './text.js';
+import { RETRYABLE_STATUSES } from './retry.js';
+import { quote, secretForms, visible } from './text.js';
 
 export interface AttemptFailure {
   /** Worth another attempt (a transient network error, 408, 429 or 5xx). */
@@ -31,20 +32,15 @@ const MASK = '***';
 const EXCERPT_LENGTH = 200;
 // A JWT (the shape of IMS access tokens), or the value of an access_token field.
 const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*)*/g;
-const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")[^"]*/g;
+// The value runs to the first unescaped quote: a token may hold \" itself.
+const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")(?:[^"\\]|\\.)*/g;
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
 
 export function redact(text: string, secrets: readonly string[]): string {
   let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
   for (const secret of secrets) {
-    for (const form of new Set([
-      secret,
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ])) {
-      redacted = redacted.split(form).join(MASK);
-    }
+    for (const form of secretForms(secret)) redacted = redacted.split(form).join(MASK);
   }
   return redacted;
 }
@@ -55,13 +51,20 @@ export function excerpt(body: string, secrets: readonly string[]): string {
   return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
 
-function debugIdNote(debugId: string | undefined): string {
-  return debugId ? ` (x-debug-id: ${visible(debugId.slice(0, 100))})` : '';
+/** A header's value from an answer, safe and short enough for a log line. */
+function headerText(value: string, secrets: readonly string[]): string {
+  return visible(redact(value.slice(0, 100), secrets));
 }
 
-const SUPPORT_NOTE = 'If it persists, give Adobe support the x-debug-id.';
+function debugIdNote(debugId: string | undefined, secrets: readonly string[]): string {
+  return debugId ? ` (x-debug-id: ${headerText(debugId, secrets)})` : '';
+}
 
-function hintFor(error: string, retryable: boolean, context: FailureContext): string {
+function supportNote(debugId: string | undefined): string {
+  return debugId ? 'If it persists, give Adobe support the x-debug-id.' : 'If it persists, contact Adobe support.';
+}
+
+function hintFor(error: string, retryable: boolean, debugId: string | undefined, context: FailureContext): string {
   switch (error) {
     case 'invalid_client':
       return (
@@ -82,8 +85,8 @@ function hintFor(error: string, retryable: boolean, context: FailureContext): st
       );
     default:
       return retryable
-        ? `IMS may be having trouble; try again later. ${SUPPORT_NOTE}`
-        : `Check the inputs against the credential in the Adobe Developer Console. ${SUPPORT_NOTE}`;
+        ? `IMS may be having trouble; try again later. ${supportNote(debugId)}`
+        : `Check the inputs against the credential in the Adobe Developer Console. ${supportNote(debugId)}`;
   }
 }
 
@@ -103,8 +106,8 @@ export function imsErrorFailure(
     retryable,
     summary: `HTTP ${status} ${code}`,
     message:
-      `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId)}. ` +
-      hintFor(error, retryable, context),
+      `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId, context.secrets)}. ` +
+      hintFor(error, retryable, debugId, context),
     imsError: error,
   };
 }
@@ -123,7 +126,9 @@ export function unexpectedAnswerFailure(
     retryable,
     summary: `HTTP ${status} ${problem}`,
     message:
-      `${context.host} answered HTTP ${status} ${problem} (content type ${contentType ?? 'none'})${debugIdNote(debugId)}: ` +
+      `${context.host} answered HTTP ${status} ${problem} ` +
+      `(content type ${contentType === undefined ? 'none' : headerText(contentType, context.secrets)})` +
+      `${debugIdNote(debugId, context.secrets)}: ` +
       `${excerpt(body, context.secrets)}. Check that ims-url is the IMS base URL, and that no proxy or gateway ` +
       'rewrites the answer.',
   };
@@ -169,7 +174,8 @@ const TLS_HINT =
   "If the runner sits behind a TLS-inspecting proxy or IMS is reached through a private CA, set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate.";
 
 function isTlsCode(code: string): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL/.test(code);
+  // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
 }
 
 export function networkFailure(problem: NetworkProblem, timeoutMs: number, context: FailureContext): AttemptFailure {
@@ -195,14 +201,18 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
   }
   const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
   if (problem.proxy && proxyStatus) {
-    const auth =
+    // 502-504 from a proxy: it could not reach IMS just now, which may pass.
+    const retryable = RETRYABLE_STATUSES.has(Number(proxyStatus));
+    const advice =
       proxyStatus === '407'
         ? ' It requires authentication: put its user name and password in the proxy URL (http://user:password@proxy:port), or ask for the runner to be allowed through.'
-        : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
+        : retryable
+          ? ' It could not reach IMS; check the proxy, or try again later.'
+          : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
     return {
-      retryable: false,
+      retryable,
       summary: `proxy answered HTTP ${proxyStatus}`,
-      message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${auth}`,
+      message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
     };
   }
   if (isTlsCode(code)) {

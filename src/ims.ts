@@ -138,7 +138,11 @@ export function readTokenAnswer(
   // Masking works line by line on visible text: a token must be one printable word.
   if (!/^[\x21-\x7e]+$/.test(accessToken)) return readFailure(answer, context, 'with a malformed access_token');
   const expiresIn = readExpiresIn(json['expires_in']);
-  if (expiresIn === undefined) return readFailure(answer, context, 'without a usable expires_in');
+  const expiresAt = new Date(receivedAtMs + Number(expiresIn) * 1000);
+  // Absent, not a number, or so large that no date can hold it.
+  if (expiresIn === undefined || Number.isNaN(expiresAt.getTime())) {
+    return readFailure(answer, context, 'without a usable expires_in');
+  }
   const tokenType = json['token_type'];
   return {
     ok: true,
@@ -146,7 +150,7 @@ export function readTokenAnswer(
       accessToken,
       tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
       expiresIn,
-      expiresAt: new Date(receivedAtMs + Number(expiresIn) * 1000),
+      expiresAt,
     },
   };
 }

@@ -1,4 +1,5 @@
-// The action's entry point: the runner runs the bundle built from this file.
+// The main step's entry point: the runner runs the bundle built from this file.
 import { run } from './main.js';
+import { runAsProcess } from './shell.js';
 
-void run();
+runAsProcess(run);

@@ -66,16 +66,34 @@ export function parseInputs(read: InputReader): ActionInputs {
     if (value !== '') return value;
     return (INPUT_DEFAULTS as Partial<Record<InputName, string>>)[name] ?? '';
   };
+  // A secret pasted into the wrong input must not come back in its error.
+  const secretLines = valueOf('client-secret')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= 8);
+  const parsed = <T>(name: InputName, parse: (value: string) => T): T => {
+    const value = valueOf(name);
+    try {
+      return parse(value);
+    } catch (error) {
+      if (error instanceof InputError && secretLines.some((line) => value.includes(line))) {
+        throw new InputError(
+          `Input ${name} is not valid; its value is not shown because it contains the client secret.`,
+        );
+      }
+      throw error;
+    }
+  };
   return {
     clientId: parseClientId(valueOf('client-id')),
     clientSecrets: parseClientSecrets(valueOf('client-secret')),
-    scopes: parseScopes(valueOf('scopes')),
-    orgId: parseOrgId(valueOf('org-id')),
-    imsBaseUrl: parseImsUrl(valueOf('ims-url')),
-    retries: parseRetries(valueOf('retries')),
-    timeoutMs: parseTimeoutSeconds(valueOf('timeout-seconds')) * 1000,
-    exportEnv: parseBoolean('export-env', valueOf('export-env')),
-    revoke: parseBoolean('revoke', valueOf('revoke')),
+    scopes: parsed('scopes', parseScopes),
+    orgId: parsed('org-id', parseOrgId),
+    imsBaseUrl: parsed('ims-url', parseImsUrl),
+    retries: parsed('retries', parseRetries),
+    timeoutMs: parsed('timeout-seconds', parseTimeoutSeconds) * 1000,
+    exportEnv: parsed('export-env', (value) => parseBoolean('export-env', value)),
+    revoke: parsed('revoke', (value) => parseBoolean('revoke', value)),
   };
 }
 

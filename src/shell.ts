@@ -3,7 +3,7 @@
 
 import type * as core from '@actions/core';
 import type { AttemptDependencies } from './attempts.js';
-import { USER_AGENT } from './ims.js';
+import { secretForms } from './text.js';
 import { createPost } from './transport.js';
 
 /** The part of @actions/core the steps use. */
@@ -22,7 +22,7 @@ export type ActionsCore = Pick<
 
 export function systemDependencies(log: (line: string) => void): AttemptDependencies {
   return {
-    post: createPost(USER_AGENT),
+    post: createPost(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: Date.now,
     random: Math.random,
@@ -31,15 +31,30 @@ export function systemDependencies(log: (line: string) => void): AttemptDependen
 }
 
 /**
- * Masks a secret as the runner needs it: the runner hides a registered value
- * line by line, so each line of a multi-line value is registered too, and so
- * is the form-encoded value that an echoing gateway could print.
+ * Masks a secret input as the runner needs it: the whole value, and, since
+ * the runner hides a registered value line by line and each line is a secret
+ * of its own, every line in every form an echoing gateway could print.
  */
 export function maskSecret(actions: Pick<ActionsCore, 'setSecret'>, value: string): void {
-  const forms = new Set([value, ...value.split(/\r?\n/), new URLSearchParams({ s: value }).toString().slice(2)]);
+  const lines = value.split(/\r?\n/).map((line) => line.trim());
+  const forms = new Set([value, ...lines.flatMap((line) => (line === '' ? [] : secretForms(line)))]);
   for (const form of forms) {
     if (form.trim() !== '') actions.setSecret(form);
   }
+}
+
+/**
+ * Runs a step as the whole of its process, then ends the process with the
+ * exit code the step set, even if a request abandoned at its time limit still
+ * holds it open (a proxy that never answers CONNECT does).
+ */
+export function runAsProcess(step: () => Promise<void>): void {
+  // tunnel, the proxy agent of @actions/http-client, calls the deprecated
+  // Buffer() constructor for proxy credentials. Bundled, Node no longer sees it
+  // as a dependency and would print a deprecation warning on every such run.
+  process.noDeprecation = true;
+  // The pause lets stdout drain; a process with nothing left to do exits before it.
+  void step().finally(() => setTimeout(() => process.exit(), 1000).unref());
 }
 
 /** The message of an error we did not expect (a bug), without a stack trace that could hold values. */

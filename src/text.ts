@@ -1,15 +1,22 @@
-// Showing untrusted text in a log line. Pure.
+// Showing untrusted text in a log line, and the forms a secret can take when
+// something echoes it. Pure.
 
 // Control, format (zero-width, bidi overrides) and line/paragraph separators:
 // invisible or misleading in a log, so they are shown as escapes.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+// The runner still obeys the legacy `##[command]` syntax anywhere in a line
+// (`::command::` only at its start): text from outside must never form one.
+const LEGACY_COMMAND = /##\[/g;
 
-/** The text with every invisible or misleading character written as a \uXXXX escape. */
+/**
+ * The text with every invisible or misleading character written as a \uXXXX
+ * escape, and `##[` as `##\u005b`, so that it can neither hide nor act as a
+ * runner command.
+ */
 export function visible(text: string): string {
-  return text.replace(
-    INVISIBLE,
-    (character) => `\\u${(character.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
-  );
+  return text
+    .replace(INVISIBLE, (character) => `\\u${(character.codePointAt(0) as number).toString(16).padStart(4, '0')}`)
+    .replace(LEGACY_COMMAND, '##\\u005b');
 }
 
 /**
@@ -18,4 +25,19 @@ export function visible(text: string): string {
  */
 export function quote(value: string, max = 60): string {
   return visible(JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value));
+}
+
+/**
+ * The forms in which a secret can come back from something that echoes it:
+ * as is, percent-encoded, form-encoded (as sent), and JSON-escaped.
+ */
+export function secretForms(secret: string): string[] {
+  return [
+    ...new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      JSON.stringify(secret).slice(1, -1),
+    ]),
+  ];
 }

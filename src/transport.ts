@@ -49,12 +49,10 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
-export function createPost(userAgent: string): PostFunction {
-  // tunnel, the proxy agent of @actions/http-client, calls the deprecated
-  // Buffer() constructor for proxy credentials. Bundled, Node no longer sees it
-  // as a dependency and would print a deprecation warning on every such run.
-  process.noDeprecation = true;
-  const client = new HttpClient(userAgent, [], { allowRedirects: false, keepAlive: false });
+export function createPost(): PostFunction {
+  // Only its agent is used: the one @actions/http-client picks for the URL and
+  // the proxy settings. The request itself is made here, to bound its time.
+  const client = new HttpClient(undefined, undefined, { keepAlive: false });
   return (request) => post(client, request);
 }
 
@@ -109,8 +107,6 @@ function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
           }),
         );
         res.on('error', (error: NodeJS.ErrnoException) => failWith(error.code, error.message));
-        // A connection closed mid-answer ends the response without an error on some paths.
-        res.on('aborted', () => failWith('ECONNRESET', 'the connection closed before the answer was complete'));
       },
     );
     const timer = setTimeout(() => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`), timeoutMs);
