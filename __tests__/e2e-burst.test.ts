@@ -22,5 +22,12 @@ describe('throttled burst', () => {
     for (const line of retryLines) {
       expect(line).toMatch(/^Attempt [1-6] of 7 failed: HTTP 429 too_many_requests\. Retrying in \d+\.\d s\.$/);
     }
+    // Retry-After is a floor, and jitter spreads the comebacks over the second after it:
+    // without jitter every first wait would read 1.0 s.
+    const firstWaits = retryLines
+      .filter((line) => line.startsWith('Attempt 1 '))
+      .map((line) => Number(/Retrying in (\d+\.\d) s/.exec(line)?.[1]));
+    expect(Math.min(...firstWaits)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...firstWaits) - Math.min(...firstWaits)).toBeGreaterThanOrEqual(0.5);
   }, 90_000);
 });

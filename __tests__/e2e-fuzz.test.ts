@@ -14,16 +14,21 @@ import {
   seededRandom,
   validInputs,
 } from './support/fuzz.js';
+import { ConnectProxy } from './support/connect-proxy.js';
 import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
 
 const CLIENT = { clientId: 'e2e-fuzz-client', clientSecret: 'e2e-fuzz-secret-value', scopes: FUSION_SCOPES };
 const RUNS = 30;
 let ims: ImsEmulator;
+let trap: ConnectProxy;
 
 beforeAll(async () => {
   ims = await ImsEmulator.start([CLIENT]);
+  // Every request that is not to the emulator (on loopback, so never proxied)
+  // would go to this proxy, which records it and refuses it.
+  trap = await ConnectProxy.start({ hosts: {} });
 });
-afterAll(() => ims.close());
+afterAll(() => Promise.all([ims.close(), trap.close()]));
 
 describe('hostile inputs, end to end', () => {
   const seed = fuzzSeed();
@@ -43,7 +48,7 @@ describe('hostile inputs, end to end', () => {
       const label = `run ${i} (seed ${seed}) hostile ${fuzz.hostile.join(', ')}`;
       ims.reset();
       const result = await runAudited(
-        { inputs },
+        { inputs, env: { HTTPS_PROXY: trap.url(), HTTP_PROXY: trap.url() } },
         { emulators: [ims], secrets: secretParts(inputs['client-secret'].trim()) },
       );
       expect([label, result.stdout]).not.toEqual([label, expect.stringMatching(/^\s+at /m)]);
@@ -58,5 +63,6 @@ describe('hostile inputs, end to end', () => {
         expectClearFailure(label, result.errors[0] ?? '', ims.requests.length);
       }
     }
+    expect(trap.tunnels).toEqual([]);
   }, 120_000);
 });

@@ -47,11 +47,18 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function run(imsUrl: string, env: Record<string, string>, inputs: Record<string, string> = {}): Promise<RunResult> {
+/** Runs the action; one that hangs is killed after killAfterMs and fails its test with no exit code. */
+function run(
+  imsUrl: string,
+  env: Record<string, string>,
+  inputs: Record<string, string> = {},
+  killAfterMs = 20_000,
+): Promise<RunResult> {
   return runAudited(
     {
       inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': imsUrl, ...inputs },
       env,
+      killAfterMs,
     },
     { emulators: [ims, plain], secrets: [PROXY_PASSWORD] },
   );
@@ -94,14 +101,17 @@ describe('through a CONNECT proxy', () => {
   });
 
   it('bypasses the proxy for a host NO_PROXY matches', async () => {
-    const result = await run(ims.urlFor(IMS_HOST), {
-      HTTPS_PROXY: proxy.url(),
-      NO_PROXY: 'localhost,.fusion-test.example',
-      NODE_EXTRA_CA_CERTS: caFile,
-    });
-    // Asked directly, the name does not resolve: proof that the proxy was not used.
+    const result = await run(
+      ims.urlFor(IMS_HOST),
+      { HTTPS_PROXY: proxy.url(), NO_PROXY: 'localhost,.fusion-test.example', NODE_EXTRA_CA_CERTS: caFile },
+      { retries: '0' },
+    );
+    // Asked directly, the name does not resolve (or, offline, DNS does not answer):
+    // proof that the proxy was not used.
     expect(expectFailure(result)).toMatch(
-      new RegExp(`The host ${IMS_HOST}:${ims.port} was not found \\(DNS: ENOTFOUND\\)\\. Check ims-url\\.$`),
+      new RegExp(
+        `(The host ${IMS_HOST}:${ims.port} was not found \\(DNS: ENOTFOUND\\)|Could not reach ${IMS_HOST}:${ims.port}: temporary DNS failure)`,
+      ),
     );
     expect(proxy.tunnels).toEqual([]);
   });
@@ -138,9 +148,8 @@ describe('through a CONNECT proxy', () => {
   });
 
   it('retries an unreachable proxy as a network error, then names it', async () => {
-    const gone = await ConnectProxy.start({ hosts: {} });
-    const goneUrl = gone.url();
-    await gone.close();
+    // Nothing listens on port 1 (tcpmux).
+    const goneUrl = 'http://127.0.0.1:1';
     const result = await run(
       ims.urlFor(IMS_HOST),
       { HTTPS_PROXY: goneUrl, NODE_EXTRA_CA_CERTS: caFile },
@@ -173,14 +182,14 @@ describe('a proxy that never answers', () => {
         ims.urlFor(IMS_HOST),
         { HTTPS_PROXY: `http://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: caFile },
         { 'timeout-seconds': '1', retries: '1' },
+        10_000,
       );
       expect(expectFailure(result)).toMatch(
         new RegExp(
           `after 2 attempts \\(retries: 1\\)\\. No complete answer from ${IMS_HOST}:\\d+ through the proxy http://127\\.0\\.0\\.1:${port} within 1 s`,
         ),
       );
-      // Two attempts of 1 s and a wait under 1 s; then the process ends though the proxy holds on.
-      expect(result.elapsedMs).toBeLessThan(6000);
+      // Had the held CONNECT kept the process alive, killAfterMs would have ended it without an exit code.
     } finally {
       for (const socket of held) socket.destroy();
       silent.close();
@@ -191,10 +200,10 @@ describe('a proxy that never answers', () => {
 describe('slow and oversized answers', () => {
   it('ends an answer that trickles forever within timeout-seconds', async () => {
     plain.setFallback({ kind: 'trickle', everyMs: 50 });
-    const result = await run(plain.url, {}, { 'timeout-seconds': '1', retries: '0' });
+    // An idle-socket timeout would never fire here: the process would run into killAfterMs.
+    const result = await run(plain.url, {}, { 'timeout-seconds': '1', retries: '0' }, 10_000);
     expect(expectFailure(result)).toMatch(/No complete answer from 127\.0\.0\.1:\d+ within 1 s \(timeout-seconds\)/);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(1000);
-    expect(result.elapsedMs).toBeLessThan(3000);
   });
 
   it('refuses a 50 MB answer once it passes 1 MiB, without buffering it', async () => {

@@ -103,6 +103,24 @@ describe('mintToken', () => {
     ]);
   });
 
+  it.each([408, 502, 504])('retries HTTP %d', async (status) => {
+    ims.enqueue({ kind: 'raw', status, body: 'busy', contentType: 'text/plain' });
+    const { inputs, deps, log } = harness();
+    await mintToken(inputs, deps);
+    expect(ims.requests).toHaveLength(2);
+    expect(log).toEqual([`Attempt 1 of 4 failed: HTTP ${status} that is not IMS JSON. Retrying in 0.3 s.`]);
+  });
+
+  it.each([400, 403, 404, 501])('does not retry HTTP %d', async (status) => {
+    ims.enqueue({ kind: 'raw', status, body: 'no', contentType: 'text/plain' });
+    const { inputs, deps } = harness();
+    const error = await mintErrorOf(mintToken(inputs, deps));
+    expect(ims.requests).toHaveLength(1);
+    expect(error.message).toMatch(
+      new RegExp(`^Could not get an Adobe IMS access token after 1 attempt \\(not retried`),
+    );
+  });
+
   it('waits at least as long as Retry-After asks', async () => {
     ims.enqueue({ kind: 'json', status: 429, body: { error: 'too_many_requests' }, headers: { 'retry-after': '2' } });
     const { inputs, deps, sleeps } = harness();

@@ -6,6 +6,7 @@ import {
   findLeaks,
   inputEnvironment,
   parseFileCommands,
+  findStrayCommands,
   renderRunnerLog,
   stateEnvironment,
 } from './support/runner.js';
@@ -59,39 +60,62 @@ describe('runner log', () => {
 });
 
 describe('leak audit', () => {
-  const values = { secrets: ['SECRET'], tokens: ['TOKEN'] };
+  const SECRET = 'p8e-Secret+value%1';
+  const TOKEN = 'eyJhbGciOi.eyJpZCI6IjEifQ.c2lnbmF0dXJlLXBhcnQ';
+  const values = { secrets: [SECRET], tokens: [TOKEN] };
 
   it('passes a clean run, where the token stands only in its own places', () => {
     const clean = result({
-      stdout: '::add-mask::SECRET\n::add-mask::TOKEN\nall good\n',
-      outputs: { 'access-token': 'TOKEN', 'token-type': 'bearer' },
-      exportedEnv: { FUSION_ACCESS_TOKEN: 'TOKEN' },
-      state: { token: 'TOKEN' },
+      stdout: `::add-mask::${SECRET.replace('%', '%25')}\n::add-mask::${TOKEN}\nall good\n`,
+      outputs: { 'access-token': TOKEN, 'token-type': 'bearer' },
+      exportedEnv: { FUSION_ACCESS_TOKEN: TOKEN },
+      state: { token: TOKEN },
       files: {
-        output: 'access-token<<d\nTOKEN\nd\n',
-        env: 'FUSION_ACCESS_TOKEN<<e\nTOKEN\ne\n',
-        state: 'token<<s\nTOKEN\ns\n',
+        output: `access-token<<d\n${TOKEN}\nd\ntoken-type<<d\nbearer\nd\n`,
+        env: `FUSION_ACCESS_TOKEN<<e\n${TOKEN}\ne\n`,
+        state: `token<<s\n${TOKEN}\ns\n`,
       },
     });
     expect(findLeaks(clean, values)).toEqual([]);
   });
 
-  it('finds every leak', () => {
+  it.each([
+    ['as is', (value: string) => value],
+    ['escaped in an annotation', (value: string) => `::error::x ${value.replace(/%/g, '%25')}`],
+    ['percent-encoded', (value: string) => encodeURIComponent(value)],
+    ['JSON-escaped', (value: string) => JSON.stringify(value)],
+    ['cut to 12 characters', (value: string) => `"${value.slice(3, 15)}…"`],
+  ])('finds a secret or token printed %s', (_how, form) => {
+    expect(findLeaks(result({ stdout: `ok\n${form(SECRET)}\n` }), values)).toEqual(['secret on stdout line 2']);
+    expect(findLeaks(result({ stderr: form(TOKEN) }), values)).toEqual(['token on stderr line 1']);
+  });
+
+  it('finds a secret or token anywhere in the files, names included, but the token in its own places', () => {
     const leaky = result({
-      stdout: '::add-mask::SECRET\nsecret is SECRET\n',
-      stderr: 'Error: TOKEN\n    at x',
-      outputs: { 'access-token': 'TOKEN', echo: 'SECRET', copy: 'Bearer TOKEN' },
-      exportedEnv: { X: 'SECRET' },
-      state: { saved: 'TOKEN', token: 'TOKEN' },
-      files: { output: '', env: 'X=SECRET\n', state: 'saved<<d\nTOKEN\nd\ntoken<<d\nTOKEN\nd\n' },
+      outputs: { 'access-token': TOKEN, copy: `Bearer ${TOKEN}` },
+      exportedEnv: {},
+      state: { token: TOKEN },
+      files: {
+        output: `access-token<<d\n${TOKEN}\nd\ncopy<<d\nBearer ${TOKEN}\nd\n`,
+        env: `${SECRET}<<e\nx\ne\n`,
+        state: `token<<s\n${TOKEN}\ns\n`,
+      },
     });
-    expect(findLeaks(leaky, values)).toEqual([
-      'secret on stdout line 2',
-      'secret in output echo',
-      'secret in GITHUB_ENV X',
-      'token on stderr line 1',
-      'token in output copy',
-      'token in GITHUB_STATE saved',
+    expect(findLeaks(leaky, values)).toEqual(['secret in GITHUB_ENV', 'token in output']);
+    const misplaced = result({
+      state: { saved: TOKEN },
+      files: { output: '', env: '', state: `saved<<s\n${TOKEN}\ns\n` },
+    });
+    expect(findLeaks(misplaced, values)).toEqual(['token in GITHUB_STATE']);
+  });
+
+  it('finds commands the runner would obey that the action never means to give', () => {
+    const stdout =
+      '::add-mask::x\n::error::fine\n  ::stop-commands::abc\ntext ##[set-output name=a]b\n::set-output name=x::y\n';
+    expect(findStrayCommands(stdout)).toEqual([
+      '::stop-commands:: on line 3',
+      '##[ on line 4',
+      '::set-output:: on line 5',
     ]);
   });
 });

@@ -2,7 +2,7 @@
 // secrets and of every token the emulators issued, and read a failure.
 import { expect } from '@jest/globals';
 import type { ImsEmulator } from './ims-emulator.js';
-import { type RunOptions, type RunResult, findLeaks, runAction } from './runner.js';
+import { type RunOptions, type RunResult, findLeaks, findStrayCommands, runAction } from './runner.js';
 
 export interface AuditScope {
   /** Emulators whose issued tokens must not leak. */
@@ -14,15 +14,19 @@ export interface AuditScope {
 /**
  * Fails the test on any leak in what a run captured (stdout, stderr, the
  * output, env and state files) of the secrets and of every token the
- * emulators issued, and on anything printed to stderr: the action speaks
- * through workflow commands on stdout only. The input client-secret always
- * counts as a secret.
+ * emulators issued, on any command the runner would obey that the action does
+ * not mean to give, and on anything printed to stderr: the action speaks
+ * through workflow commands on stdout only. Every line of the input
+ * client-secret always counts as a secret.
  */
 export function expectNoLeaks(result: RunResult, inputs: Readonly<Record<string, string>>, scope: AuditScope): void {
   expect(result.stderr).toBe('');
-  const secrets = [inputs['client-secret'] ?? '', ...(scope.secrets ?? [])];
+  // Each line of client-secret is a secret of its own (rotation).
+  const secretLines = (inputs['client-secret'] ?? '').split(/\r?\n/).map((line) => line.trim());
+  const secrets = [...secretLines, ...(scope.secrets ?? [])];
   const tokens = scope.emulators.flatMap((emulator) => emulator.issued.map((issued) => issued.accessToken));
   expect(findLeaks(result, { secrets, tokens })).toEqual([]);
+  expect(findStrayCommands(result.stdout)).toEqual([]);
 }
 
 /** Runs the action, then audits the run with expectNoLeaks. */

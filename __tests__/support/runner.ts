@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { secretForms } from '../../src/text.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -108,6 +109,7 @@ function watchPeakMemory(pid: number): { stop: () => number } {
   return {
     stop: () => {
       clearInterval(timer);
+      read();
       return peak;
     },
   };
@@ -269,10 +271,22 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
  */
 const TOKEN_PLACES = { output: 'access-token', env: 'FUSION_ACCESS_TOKEN', state: 'token' } as const;
 
+/** Pieces this long of a value count as a leak of it: a cut-off copy is still one. */
+const PIECE = 12;
+
+/** What to look for: every form an echo gives the value, and every PIECE-long run of it. */
+function needles(value: string): string[] {
+  const pieces: string[] = [];
+  for (let start = 0; start + PIECE <= value.length; start++) pieces.push(value.slice(start, start + PIECE));
+  return [...new Set([...secretForms(value), ...pieces])];
+}
+
 /**
- * Every place a secret value must not appear: anything the process printed,
- * outside the ::add-mask:: line that registers it, and the output, env and
- * state files (tokens only in their TOKEN_PLACES).
+ * Every place a secret or token shows where it must not: any line the process
+ * printed (as is, and with workflow-command escapes undone) but the
+ * ::add-mask:: lines that register it, and the output, env and state files,
+ * names included (tokens only in their TOKEN_PLACES). A value counts in any of
+ * its echoed forms and by any PIECE-long part.
  */
 export function findLeaks(
   result: RunResult,
@@ -281,30 +295,46 @@ export function findLeaks(
   const leaks: string[] = [];
   const streams = { stdout: result.stdout.split(/\r?\n/), stderr: result.stderr.split(/\r?\n/) };
   const files = {
-    output: { label: 'output', entries: result.outputs },
-    env: { label: 'GITHUB_ENV', entries: result.exportedEnv },
-    state: { label: 'GITHUB_STATE', entries: result.state },
+    output: { label: 'output', entries: result.outputs, raw: result.files.output },
+    env: { label: 'GITHUB_ENV', entries: result.exportedEnv, raw: result.files.env },
+    state: { label: 'GITHUB_STATE', entries: result.state, raw: result.files.state },
   };
   const check = (value: string, kind: 'secret' | 'token'): void => {
     if (value === '') return;
+    const shows = (text: string): boolean => needles(value).some((needle) => text.includes(needle));
     for (const [stream, lines] of Object.entries(streams)) {
       lines.forEach((line, index) => {
         // A mask command is consumed by the runner, never shown.
-        if (line.includes(value) && !line.startsWith('::add-mask::'))
-          leaks.push(`${kind} on ${stream} line ${index + 1}`);
+        if (line.startsWith('::add-mask::')) return;
+        if (shows(line) || shows(unescapeCommandValue(line))) leaks.push(`${kind} on ${stream} line ${index + 1}`);
       });
     }
-    // Every byte of these files is in some entry: parseFileCommands refuses anything else.
-    for (const [file, { label, entries }] of Object.entries(files)) {
-      const allowed = kind === 'token' ? TOKEN_PLACES[file as keyof typeof TOKEN_PLACES] : undefined;
-      for (const [name, entry] of Object.entries(entries)) {
-        if (entry.includes(value) && !(name === allowed && entry === value)) leaks.push(`${kind} in ${label} ${name}`);
-      }
+    for (const [file, { label, entries, raw }] of Object.entries(files)) {
+      // A token in its own place is left out of the search for every token: all share a header.
+      const placed = entries[TOKEN_PLACES[file as keyof typeof TOKEN_PLACES]];
+      const rest = placed !== undefined && values.tokens.includes(placed) ? raw.replace(placed, '') : raw;
+      if (shows(rest)) leaks.push(`${kind} in ${label}`);
     }
   };
   for (const secret of values.secrets) check(secret, 'secret');
   for (const token of values.tokens) check(token, 'token');
   return leaks;
+}
+
+/** The workflow commands the action may print; the runner would obey any other. */
+const EXPECTED_COMMANDS = new Set(['add-mask', 'error', 'warning', 'notice', 'debug', 'group', 'endgroup']);
+
+/**
+ * Lines the runner would take as a command the action never means to give:
+ * an unexpected `::command::` (the runner allows leading spaces), or the
+ * legacy `##[command]` form, which it obeys anywhere in a line.
+ */
+export function findStrayCommands(stdout: string): string[] {
+  return stdout.split(/\r?\n/).flatMap((line, index) => {
+    const command = /^\s*::([\w-]+)/.exec(line)?.[1];
+    if (command !== undefined && !EXPECTED_COMMANDS.has(command)) return [`::${command}:: on line ${index + 1}`];
+    return line.includes('##[') ? [`##[ on line ${index + 1}`] : [];
+  });
 }
 
 /** The STATE_* variables the runner gives a post step, from the main step's GITHUB_STATE. */
