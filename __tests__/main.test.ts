@@ -40,6 +40,13 @@ describe('run', () => {
     expect(Date.parse(expiresAt)).toBeLessThanOrEqual(Date.now() + 86_399_000);
   });
 
+  it('names the client in a form that cannot act as a runner command', async () => {
+    ims.addClient({ clientId: 'odd##[client]', clientSecret: CLIENT.clientSecret, scopes: FUSION_SCOPES });
+    const { actions, events } = recordingCore({ ...baseInputs(), 'client-id': 'odd##[client]' });
+    await run(actions);
+    expect(events.at(-1)?.[1]).toMatch(/^Got an IMS access token for client odd##\\u005bclient\]\. /);
+  });
+
   it('exports the token, client ID and expiry to later steps only with export-env, after masking', async () => {
     const { actions, events } = recordingCore({ ...baseInputs(), 'export-env': 'true' });
     await run(actions);

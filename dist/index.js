@@ -32555,6 +32555,7 @@ function unexpectedErrorMessage(error) {
 
 
 
+
 function formatDuration(seconds) {
     const minutes = Math.floor(seconds / 60);
     if (minutes < 1)
@@ -32586,7 +32587,7 @@ async function run(actions = core_namespaceObject, deps = systemDependencies((li
         }
         if (secretPosition > 1)
             actions.warning(rotationWarning(secretPosition));
-        actions.info(`Got an IMS access token for client ${inputs.clientId}. It expires at ${expiresAt} ` +
+        actions.info(`Got an IMS access token for client ${visible(inputs.clientId)}. It expires at ${expiresAt} ` +
             `(in ${formatDuration(Number(token.expiresIn))}).`);
     }
     catch (error) {

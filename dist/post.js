@@ -32522,6 +32522,7 @@ function unexpectedErrorMessage(error) {
 
 
 
+
 async function runPost(actions = core_namespaceObject, deps = systemDependencies((line) => actions.info(line))) {
     try {
         // This is a new process: mask again before anything is printed.
@@ -32536,7 +32537,7 @@ async function runPost(actions = core_namespaceObject, deps = systemDependencies
         }
         const inputs = parseInputs((name) => actions.getInput(name));
         await revokeToken(inputs, plan.token, deps);
-        actions.info(`Revoked the IMS access token of client ${inputs.clientId}.`);
+        actions.info(`Revoked the IMS access token of client ${visible(inputs.clientId)}.`);
     }
     catch (error) {
         actions.warning(error instanceof InputError || error instanceof RevokeError ? error.message : unexpectedErrorMessage(error));

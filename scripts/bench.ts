@@ -114,7 +114,7 @@ async function main(): Promise<void> {
 
     const burst = await runBurst({ processes: 100, perSecond: 20, retryAfter: '1', retries: 6 });
     console.log(
-      `  burst: 100 processes, 20/s ${burst.successes}/100 tokens, ${burst.requests} requests (${burst.throttled} answered 429), ` +
+      `  burst (100 processes, 20/s) ${burst.successes}/100 tokens, ${burst.requests} requests (${burst.throttled} answered 429), ` +
         `${burst.requestsPerSuccess.toFixed(2)} requests per token (target <= 3: ${burst.requestsPerSuccess <= 3 && burst.successes === 100 ? 'met' : 'MISSED'}), ` +
         `${(burst.wallMs / 1000).toFixed(1)} s wall`,
     );

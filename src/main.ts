@@ -8,6 +8,7 @@ import { InputError, parseInputs } from './inputs.js';
 import { MintError, mintToken } from './mint.js';
 import { STATE_EXPIRES_AT, STATE_TOKEN } from './revoke.js';
 import { type ActionsCore, maskSecret, systemDependencies, unexpectedErrorMessage } from './shell.js';
+import { visible } from './text.js';
 
 export function formatDuration(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
@@ -45,7 +46,7 @@ export async function run(
     }
     if (secretPosition > 1) actions.warning(rotationWarning(secretPosition));
     actions.info(
-      `Got an IMS access token for client ${inputs.clientId}. It expires at ${expiresAt} ` +
+      `Got an IMS access token for client ${visible(inputs.clientId)}. It expires at ${expiresAt} ` +
         `(in ${formatDuration(Number(token.expiresIn))}).`,
     );
   } catch (error) {

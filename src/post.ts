@@ -7,6 +7,7 @@ import type { AttemptDependencies } from './attempts.js';
 import { InputError, parseInputs } from './inputs.js';
 import { RevokeError, STATE_EXPIRES_AT, STATE_TOKEN, planRevocation, revokeToken } from './revoke.js';
 import { type ActionsCore, maskSecret, systemDependencies, unexpectedErrorMessage } from './shell.js';
+import { visible } from './text.js';
 
 export async function runPost(
   actions: ActionsCore = core,
@@ -29,7 +30,7 @@ export async function runPost(
     }
     const inputs = parseInputs((name) => actions.getInput(name));
     await revokeToken(inputs, plan.token, deps);
-    actions.info(`Revoked the IMS access token of client ${inputs.clientId}.`);
+    actions.info(`Revoked the IMS access token of client ${visible(inputs.clientId)}.`);
   } catch (error) {
     actions.warning(
       error instanceof InputError || error instanceof RevokeError ? error.message : unexpectedErrorMessage(error),
