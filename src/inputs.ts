@@ -28,9 +28,9 @@ export const INPUT_DEFAULTS = {
   revoke: 'false',
 } as const satisfies Partial<Record<InputName, string>>;
 
-export const MAX_RETRIES = 10;
-export const MAX_TIMEOUT_SECONDS = 600;
-export const MAX_SECRETS = 10;
+const MAX_RETRIES = 10;
+const MAX_TIMEOUT_SECONDS = 600;
+const MAX_SECRETS = 10;
 export const TOKEN_PATH = '/ims/token/v3';
 export const INVALIDATE_PATH = '/ims/invalidate_token/v2';
 
@@ -120,7 +120,7 @@ function requireValue(name: InputName, value: string, expected: string): void {
   }
 }
 
-export function parseClientId(value: string): string {
+function parseClientId(value: string): string {
   const expected = 'the client ID of the OAuth Server-to-Server credential in the Adobe Developer Console';
   requireValue('client-id', value, expected);
   if (value.length > 255 || !PRINTABLE_ASCII.test(value)) {
@@ -134,7 +134,7 @@ export function parseClientId(value: string): string {
  * One secret per line: the Developer Console keeps two valid while a secret
  * is rotated, and the action tries them in order. Blank lines are dropped.
  */
-export function parseClientSecrets(value: string): string[] {
+function parseClientSecrets(value: string): string[] {
   requireValue(
     'client-secret',
     value,
@@ -168,7 +168,7 @@ export function parseBoolean(name: InputName, value: string): boolean {
   throw new InputError(`Input ${name} must be true or false, got ${quote(value)}.`);
 }
 
-export function parseScopes(value: string): string[] {
+function parseScopes(value: string): string[] {
   const scopes = [...new Set(value.split(/[\s,]+/).filter((scope) => scope !== ''))];
   if (scopes.length === 0) {
     throw new InputError(
@@ -184,7 +184,7 @@ export function parseScopes(value: string): string[] {
   return scopes;
 }
 
-export function parseOrgId(value: string): string | undefined {
+function parseOrgId(value: string): string | undefined {
   if (value === '') return undefined;
   if (!IMS_ORG_ID.test(value)) {
     throw new InputError(
@@ -200,7 +200,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Checks the IMS base URL; returns it without a trailing slash. */
-export function parseImsUrl(value: string): string {
+function parseImsUrl(value: string): string {
   const expected = `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`;
   let url: URL;
   try {
@@ -229,7 +229,7 @@ export function parseImsUrl(value: string): string {
   return `${url.origin}${basePath}`;
 }
 
-export function parseRetries(value: string): number {
+function parseRetries(value: string): number {
   const retries = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
   if (!(retries <= MAX_RETRIES)) {
     throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`);
@@ -237,7 +237,7 @@ export function parseRetries(value: string): number {
   return retries;
 }
 
-export function parseTimeoutSeconds(value: string): number {
+function parseTimeoutSeconds(value: string): number {
   const seconds = DECIMAL_NUMBER.test(value) ? Number(value) : Number.NaN;
   if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
     throw new InputError(
