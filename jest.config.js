@@ -15,5 +15,5 @@ export default {
   coverageThreshold: { global: { lines: 95, branches: 95, functions: 95, statements: 95 } },
   // Above the runner harness's killAfterMs (20 s), so a hung action fails as such.
   testTimeout: 30_000,
-  reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.cjs'],
+  reporters: ['default', '<rootDir>/testbed/summary-reporter.cjs'],
 };

@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { ROOT, readActionMetadata } from './support/runner.js';
+import { ROOT, readActionMetadata } from '../testbed/runner.js';
 
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 

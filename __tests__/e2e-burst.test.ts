@@ -3,8 +3,8 @@
 // with Retry-After: 1. Jittered retries must get every process a token without
 // hammering IMS. (npm run bench runs the full-size burst: 100 processes, 20/s.)
 import { describe, expect, it } from '@jest/globals';
-import { expectNoLeaks } from './support/audit.js';
-import { runBurst } from './support/burst.js';
+import { expectNoLeaks } from '../testbed/audit.js';
+import { runBurst } from '../testbed/burst.js';
 
 describe('throttled burst', () => {
   it('gets all 20 processes a token at 5 admitted requests a second, with at most 3 requests per token', async () => {

@@ -4,7 +4,7 @@
 // stream and file), and no request when an input is invalid.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { InputName } from '../src/inputs.js';
-import { runAudited } from './support/audit.js';
+import { runAudited } from '../testbed/audit.js';
 import {
   confineToEmulator,
   expectClearFailure,
@@ -13,9 +13,9 @@ import {
   secretParts,
   seededRandom,
   validInputs,
-} from './support/fuzz.js';
-import { ConnectProxy } from './support/connect-proxy.js';
-import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
+} from '../testbed/fuzz.js';
+import { ConnectProxy } from '../testbed/connect-proxy.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 
 const CLIENT = { clientId: 'e2e-fuzz-client', clientSecret: 'e2e-fuzz-secret-value', scopes: FUSION_SCOPES };
 const RUNS = 30;

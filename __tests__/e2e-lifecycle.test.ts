@@ -2,9 +2,9 @@
 // revokes it (run as the runner runs it: dist/post.js, the same inputs, the
 // main step's state as STATE_*), and secret rotation. dist/ under Node 24.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectFailure, runAudited } from './support/audit.js';
-import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
-import { type RunResult, readActionMetadata, stateEnvironment } from './support/runner.js';
+import { expectFailure, runAudited } from '../testbed/audit.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
+import { type RunResult, readActionMetadata, stateEnvironment } from '../testbed/runner.js';
 
 const CLIENT = { clientId: 'life-client', clientSecret: 'p8e-life+secret/=&', scopes: FUSION_SCOPES };
 let ims: ImsEmulator;

@@ -6,11 +6,11 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectFailure, runAudited } from './support/audit.js';
-import { ConnectProxy } from './support/connect-proxy.js';
-import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
-import type { RunResult } from './support/runner.js';
-import { createCertificateAuthority } from './support/tls.js';
+import { expectFailure, runAudited } from '../testbed/audit.js';
+import { ConnectProxy } from '../testbed/connect-proxy.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
+import type { RunResult } from '../testbed/runner.js';
+import { createCertificateAuthority } from '../testbed/tls.js';
 
 const CLIENT = { clientId: 'net-client', clientSecret: 'net+secret/&=ü', scopes: FUSION_SCOPES };
 // A name that is not loopback, so @actions/http-client sends it through the proxy;

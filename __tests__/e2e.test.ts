@@ -2,9 +2,9 @@
 // Node version action.yml declares, INPUT_* with defaults, file commands),
 // against the IMS emulator over real sockets. Every run is audited for leaks.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { FUSION_SCOPES, ImsEmulator, makeAccessToken } from './support/ims-emulator.js';
-import { expectFailure, runAudited } from './support/audit.js';
-import { type RunOptions, type RunResult, actionNodeBinary, declaredNodeMajor, findLeaks } from './support/runner.js';
+import { FUSION_SCOPES, ImsEmulator, makeAccessToken } from '../testbed/ims-emulator.js';
+import { expectFailure, runAudited } from '../testbed/audit.js';
+import { type RunOptions, type RunResult, actionNodeBinary, declaredNodeMajor, findLeaks } from '../testbed/runner.js';
 import { execFileSync } from 'node:child_process';
 
 const CLIENT = {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { run } from '../src/main.js';
 import { systemDependencies } from '../src/shell.js';
-import { recordingCore } from './support/recording-core.js';
+import { recordingCore } from '../testbed/recording-core.js';
 import {
   confineToEmulator,
   expectClearFailure,
@@ -15,9 +15,9 @@ import {
   secretParts,
   seededRandom,
   validInputs,
-} from './support/fuzz.js';
-import { ConnectProxy } from './support/connect-proxy.js';
-import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
+} from '../testbed/fuzz.js';
+import { ConnectProxy } from '../testbed/connect-proxy.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 
 const CLIENT = { clientId: 'fuzz-client', clientSecret: 'fuzz-secret-value', scopes: FUSION_SCOPES };
 const CASES = 300;

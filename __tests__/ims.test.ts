@@ -13,7 +13,7 @@ import {
 import { parseInputs, type InputName } from '../src/inputs.js';
 import { ACTION_VERSION } from '../src/version.js';
 import { readFileSync } from 'node:fs';
-import { ROOT } from './support/runner.js';
+import { ROOT } from '../testbed/runner.js';
 import path from 'node:path';
 
 const CONTEXT: FailureContext = {

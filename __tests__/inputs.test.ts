@@ -9,7 +9,7 @@ import {
   tokenUrl,
   invalidateUrl,
 } from '../src/inputs.js';
-import { readActionMetadata } from './support/runner.js';
+import { readActionMetadata } from '../testbed/runner.js';
 
 const SECRET = 'p8e-Secret+&=%;#/ünï';
 

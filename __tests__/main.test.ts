@@ -3,8 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatDuration, run } from '../src/main.js';
 import { maskSecret, systemDependencies } from '../src/shell.js';
-import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
-import { recordingCore } from './support/recording-core.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
+import { recordingCore } from '../testbed/recording-core.js';
 
 const CLIENT = { clientId: 'main-client', clientSecret: 'main+secret/with=odd&chars', scopes: FUSION_SCOPES };
 const ENCODED_SECRET = 'main%2Bsecret%2Fwith%3Dodd%26chars';

@@ -6,7 +6,7 @@ import { type InputName, parseInputs } from '../src/inputs.js';
 import { type AttemptDependencies, MAX_ANSWER_BYTES } from '../src/attempts.js';
 import { MintError, mintToken } from '../src/mint.js';
 import { createPost } from '../src/transport.js';
-import { FUSION_SCOPES, ImsEmulator } from './support/ims-emulator.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 
 const CLIENT = { clientId: 'mint-client', clientSecret: 'mint+secret&=%', scopes: FUSION_SCOPES };
 const NOW = Date.parse('2026-11-29T22:11:06.000Z');

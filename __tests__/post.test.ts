@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { runPost } from '../src/post.js';
 import { planRevocation } from '../src/revoke.js';
 import { systemDependencies } from '../src/shell.js';
-import { FUSION_SCOPES, ImsEmulator, makeAccessToken } from './support/ims-emulator.js';
-import { recordingCore } from './support/recording-core.js';
+import { FUSION_SCOPES, ImsEmulator, makeAccessToken } from '../testbed/ims-emulator.js';
+import { recordingCore } from '../testbed/recording-core.js';
 
 const CLIENT = { clientId: 'post-client', clientSecret: 'post+secret&=', scopes: FUSION_SCOPES };
 const NOW = Date.parse('2026-11-29T22:00:00.000Z');

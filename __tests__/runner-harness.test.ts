@@ -9,7 +9,7 @@ import {
   findStrayCommands,
   renderRunnerLog,
   stateEnvironment,
-} from './support/runner.js';
+} from '../testbed/runner.js';
 
 function result(overrides: Partial<RunResult>): RunResult {
   return {

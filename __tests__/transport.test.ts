@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TIMEOUT_CODE, TOO_LARGE_CODE } from '../src/failures.js';
 import { type HttpPost, TransportError, createPost, proxyFor } from '../src/transport.js';
-import { ImsEmulator } from './support/ims-emulator.js';
+import { ImsEmulator } from '../testbed/ims-emulator.js';
 
 let ims: ImsEmulator;
 let other: ImsEmulator;

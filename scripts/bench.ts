@@ -13,9 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runBurst } from '../__tests__/support/burst.js';
-import { FUSION_SCOPES, ImsEmulator } from '../__tests__/support/ims-emulator.js';
-import { ROOT, actionNodeBinary, runAction } from '../__tests__/support/runner.js';
+import { runBurst } from '../testbed/burst.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
+import { ROOT, actionNodeBinary, runAction } from '../testbed/runner.js';
 
 const RUNS = Math.max(15, Number(process.env['BENCH_RUNS'] ?? 21));
 const TARGET_RATIO = 1.3;

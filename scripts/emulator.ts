@@ -8,7 +8,7 @@
 // EMULATOR_CLIENT_SECRET (default `selftest-secret`), granted the Fusion
 // scopes. It runs until stopped, logging each request it answers.
 import { parseArgs } from 'node:util';
-import { FUSION_SCOPES, ImsEmulator } from '../__tests__/support/ims-emulator.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '8123' } } });
 const port = Number(values.port);

@@ -10,8 +10,8 @@
 // Proxy settings (HTTPS_PROXY, NO_PROXY) and NODE_EXTRA_CA_CERTS are passed on.
 
 import { randomBytes } from 'node:crypto';
-import { FUSION_SCOPES, ImsEmulator } from '../__tests__/support/ims-emulator.js';
-import { actionNodeBinary, readActionMetadata, runAction } from '../__tests__/support/runner.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
+import { actionNodeBinary, readActionMetadata, runAction } from '../testbed/runner.js';
 import { execFileSync } from 'node:child_process';
 
 function argumentInputs(args: readonly string[]): Record<string, string> {

@@ -1,3 +1,4 @@
+// Stands in for: the GitHub Actions runner that runs a JavaScript action.
 // Runs a bundled JavaScript action the way the GitHub Actions runner does:
 // `node <main>` under the runtime action.yml declares, inputs as INPUT_<NAME>
 // variables with action.yml defaults filled in, and GITHUB_OUTPUT, GITHUB_ENV
@@ -10,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { secretForms } from '../../src/text.js';
+import { secretForms } from '../src/text.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface ActionMetadata {
   readonly inputs: Record<string, { default?: string; required?: boolean }>;

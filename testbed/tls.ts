@@ -1,3 +1,4 @@
+// Stands in for: a corporate certificate authority, or a TLS-inspecting proxy's CA.
 // A throwaway certificate authority, made at test time: a root CA and server
 // certificates it signs, as a corporate CA or TLS-inspecting proxy would.
 // Keys come from Node's crypto (fast); node-forge writes the certificates.

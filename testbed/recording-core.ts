@@ -1,7 +1,8 @@
+// Stands in for: @actions/core, for in-process tests of the step shells.
 // A stand-in for the slice of @actions/core the steps use, for in-process
 // tests: inputs and state come from maps (trimmed as core.getInput trims),
 // and every call is recorded in order, to check what is masked before what.
-import type { ActionsCore } from '../../src/shell.js';
+import type { ActionsCore } from '../src/shell.js';
 
 export type CoreEvent =
   | readonly ['secret', string]

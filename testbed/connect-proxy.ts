@@ -1,3 +1,4 @@
+// Stands in for: a corporate forward proxy, for the faults real proxies will not produce on demand.
 // A forward proxy on loopback that speaks real HTTP CONNECT, as corporate
 // proxies do. It resolves host names itself from a table (so the action can
 // ask for a non-loopback name, which @actions/http-client sends through the

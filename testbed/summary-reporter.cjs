@@ -1,3 +1,4 @@
+// Stands in for: a CI log reader, who wants one closing tally line.
 // Prints one closing line that CI logs can be read by: "N passed, N failed".
 // A test file that failed to load counts as a failure.
 class SummaryReporter {

@@ -1,3 +1,4 @@
+// Stands in for: the reviewer who reads every line of a run's log for leaks.
 // What every end-to-end test does with a run: audit it for leaks of the
 // secrets and of every token the emulators issued, and read a failure.
 import { expect } from '@jest/globals';

@@ -1,3 +1,4 @@
+// Stands in for: a busy organization, many jobs minting at once against a throttling IMS gateway.
 // A throttled burst: many action processes started at once against an IMS
 // emulator that admits a fixed number of token requests a second and answers
 // the rest 429 with Retry-After, as IMS gateways do. Shared by the tests and

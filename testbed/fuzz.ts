@@ -1,7 +1,8 @@
+// Stands in for: careless or hostile workflow authors, who give inputs nobody planned for.
 // Hostile input values for the fuzz tests, from a seeded generator so that a
 // failing case can be replayed: FUZZ_SEED=<seed> npm test.
 import { expect } from '@jest/globals';
-import { INPUT_DEFAULTS, INPUT_NAMES, type InputName, parseInputs, tokenUrl } from '../../src/inputs.js';
+import { INPUT_DEFAULTS, INPUT_NAMES, type InputName, parseInputs, tokenUrl } from '../src/inputs.js';
 
 /** mulberry32: a small, fast, seedable PRNG returning numbers in [0, 1). */
 export function seededRandom(seed: number): () => number {

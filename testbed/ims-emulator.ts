@@ -1,3 +1,4 @@
+// Stands in for: Adobe IMS (ims-na1.adobelogin.com), which cannot be reached from here.
 // A local Adobe IMS emulator: a real HTTP server on loopback that answers
 // POST /ims/token/v3 as IMS does (form body, RFC 6749 errors, x-debug-id on
 // every answer), and can be scripted to misbehave: throttling, 5xx, hangs,
