@@ -55,7 +55,7 @@ describe('hostile inputs, end to end', () => {
       if (result.exitCode === 0) {
         expect([label, Object.keys(result.outputs).sort()]).toEqual([
           label,
-          ['access-token', 'expires-at', 'expires-in', 'token-type'],
+          ['access-token', 'expires-at', 'expires-in', 'sealed-token', 'source', 'token-type'],
         ]);
         expect([label, result.errors]).toEqual([label, []]);
       } else {

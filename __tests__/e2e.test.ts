@@ -63,7 +63,16 @@ describe('success', () => {
     expect(expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(Date.parse(expiresAt)).toBeGreaterThanOrEqual(before + 86_399_000);
     expect(Date.parse(expiresAt)).toBeLessThanOrEqual(after + 86_399_000);
-    expect(Object.keys(result.outputs).sort()).toEqual(['access-token', 'expires-at', 'expires-in', 'token-type']);
+    expect(Object.keys(result.outputs).sort()).toEqual([
+      'access-token',
+      'expires-at',
+      'expires-in',
+      'sealed-token',
+      'source',
+      'token-type',
+    ]);
+    expect(result.outputs['source']).toBe('minted');
+    expect(result.outputs['sealed-token']).toMatch(/^fta1\.[\w-]+$/);
     expect(result.exportedEnv).toEqual({});
     expect(result.state).toEqual({});
 
@@ -72,6 +81,7 @@ describe('success', () => {
     expect(result.masks).toContain(CLIENT.clientSecret);
     expect(result.masks).toContain(token);
     expect(result.log).toEqual([
+      'No sealed-token given: asking IMS for a new token.',
       `Got an IMS access token for client ${CLIENT.clientId}. It expires at ${expiresAt} (in 23 h 59 min).`,
     ]);
   });
@@ -111,7 +121,7 @@ describe('transient failures', () => {
     const result = await run({});
     expect(result.exitCode).toBe(0);
     expect(ims.requests).toHaveLength(3);
-    expect(result.log.slice(0, 2)).toEqual([
+    expect(result.log.slice(1, 3)).toEqual([
       expect.stringMatching(/^Attempt 1 of 4 failed: HTTP 503 service_unavailable\. Retrying in 0\.\d s\.$/),
       expect.stringMatching(/^Attempt 2 of 4 failed: connection reset \(ECONNRESET\)\. Retrying in [01]\.\d s\.$/),
     ]);
@@ -193,7 +203,7 @@ describe('permanent failures', () => {
     const result = await run({ retries: '1' });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).not.toContain('##[');
-    expect(result.log[0]).toMatch(
+    expect(result.log[1]).toMatch(
       /^Attempt 1 of 2 failed: HTTP 503 ##\\u005bstop-commands\]zz\. Retrying in 0\.\d s\.$/,
     );
   });

@@ -72,7 +72,10 @@ describe('hostile inputs, in-process', () => {
         const stored = events.filter(([kind]) => kind === 'state' || kind === 'env');
         if (failed.length === 0) {
           successes++;
-          expect([label, outputs]).toEqual([label, ['access-token', 'token-type', 'expires-in', 'expires-at']]);
+          expect([label, outputs]).toEqual([
+            label,
+            ['access-token', 'token-type', 'expires-in', 'expires-at', 'sealed-token', 'source'],
+          ]);
         } else {
           failures++;
           expect([label, failed.length, outputs, stored]).toEqual([label, 1, [], []]);

@@ -44,6 +44,8 @@ describe('parseInputs', () => {
       timeoutMs: 30_000,
       exportEnv: false,
       revoke: false,
+      sealedToken: '',
+      minRemainingMs: 3_600_000,
     });
     expect(tokenUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/token/v3');
     expect(invalidateUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/invalidate_token/v2');

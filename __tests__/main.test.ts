@@ -1,7 +1,8 @@
 // The main step in-process: real transport to the IMS emulator, with a
 // recording stand-in for @actions/core to check what is masked, in which order.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { formatDuration, run } from '../src/main.js';
+import { run } from '../src/main.js';
+import { formatDuration } from '../src/text.js';
 import { maskSecret, systemDependencies } from '../src/shell.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 import { recordingCore } from '../testbed/recording-core.js';
@@ -24,17 +25,22 @@ describe('run', () => {
     const before = Date.now();
     await run(actions);
     const token = ims.issued[0]?.accessToken as string;
-    const expiresAt = events[6]?.[2] ?? '';
+    const expiresAt = events[7]?.[2] ?? '';
+    const sealed = events[8]?.[2] ?? '';
     expect(events).toEqual([
       ['secret', CLIENT.clientSecret],
       ['secret', ENCODED_SECRET],
+      ['info', 'No sealed-token given: asking IMS for a new token.'],
       ['secret', token],
       ['output', 'access-token', token],
       ['output', 'token-type', 'bearer'],
       ['output', 'expires-in', '86399'],
       ['output', 'expires-at', expiresAt],
+      ['output', 'sealed-token', sealed],
+      ['output', 'source', 'minted'],
       ['info', `Got an IMS access token for client main-client. It expires at ${expiresAt} (in 23 h 59 min).`],
     ]);
+    expect(sealed).toMatch(/^fta1\.[\w-]{100,}$/);
     expect(expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(Date.parse(expiresAt)).toBeGreaterThanOrEqual(before + 86_399_000);
     expect(Date.parse(expiresAt)).toBeLessThanOrEqual(Date.now() + 86_399_000);
@@ -124,7 +130,7 @@ describe('run', () => {
     ims.enqueue({ kind: 'reset' });
     const { actions, events } = recordingCore(baseInputs());
     await run(actions, { ...systemDependencies((line) => actions.info(line)), sleep: async () => {} });
-    expect(events.filter(([kind]) => kind === 'info')[0]?.[1]).toMatch(
+    expect(events.filter(([kind]) => kind === 'info')[1]?.[1]).toMatch(
       /^Attempt 1 of 4 failed: connection reset \(ECONNRESET\)\. Retrying in \d\.\d s\.$/,
     );
     expect(events.some(([kind, name]) => kind === 'output' && name === 'access-token')).toBe(true);
@@ -159,5 +165,44 @@ describe('helpers', () => {
     [0, '0 s'],
   ])('formats %d s as %s', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
+  });
+});
+
+describe('run with a sealed token', () => {
+  it('masks the reused token before any output or line, and sets the outputs of a reuse', async () => {
+    const first = recordingCore(baseInputs());
+    await run(first.actions);
+    const sealed = first.events.find(([kind, name]) => kind === 'output' && name === 'sealed-token')?.[2] as string;
+    const token = ims.issued[0]?.accessToken as string;
+
+    const { actions, events } = recordingCore({ ...baseInputs(), 'sealed-token': sealed });
+    await run(actions);
+    expect(ims.requests).toHaveLength(1);
+    expect(events.slice(0, 3)).toEqual([
+      ['secret', CLIENT.clientSecret],
+      ['secret', ENCODED_SECRET],
+      ['secret', token],
+    ]);
+    expect(events.slice(3).map(([kind, name]) => (kind === 'output' ? name : kind))).toEqual([
+      'access-token',
+      'token-type',
+      'expires-in',
+      'expires-at',
+      'sealed-token',
+      'source',
+      'info',
+    ]);
+    expect(events).toContainEqual(['output', 'source', 'sealed-token']);
+    expect(events).toContainEqual(['output', 'sealed-token', sealed]);
+  });
+
+  it('does not open a seal made for another repository', async () => {
+    const first = recordingCore(baseInputs());
+    await run(first.actions, undefined, 'octo/one');
+    const sealed = first.events.find(([kind, name]) => kind === 'output' && name === 'sealed-token')?.[2] as string;
+    const { actions, events } = recordingCore({ ...baseInputs(), 'sealed-token': sealed });
+    await run(actions, undefined, 'octo/two');
+    expect(events).toContainEqual(['output', 'source', 'minted']);
+    expect(events.filter(([kind]) => kind === 'warning')).toHaveLength(1);
   });
 });

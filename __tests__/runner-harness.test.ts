@@ -138,6 +138,8 @@ describe('inputs', () => {
       'INPUT_TIMEOUT-SECONDS': '30',
       'INPUT_EXPORT-ENV': 'false',
       INPUT_REVOKE: 'false',
+      'INPUT_SEALED-TOKEN': '',
+      'INPUT_MIN-REMAINING-MINUTES': '60',
     });
     expect(() => inputEnvironment({ 'client-idd': 'x' })).toThrow('input client-idd is not declared in action.yml');
   });

@@ -28709,6 +28709,8 @@ __nccwpck_require__.d(core_namespaceObject, {
   warning: () => (warning)
 });
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -31749,6 +31751,14 @@ function secretForms(secret) {
         ]),
     ];
 }
+/** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
+function formatDuration(seconds) {
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 1)
+        return `${Math.floor(seconds)} s`;
+    const hours = Math.floor(minutes / 60);
+    return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
 
 ;// CONCATENATED MODULE: ./src/failures.ts
 // The wording of every failure: what happened and what to do next. Pure.
@@ -31963,6 +31973,8 @@ const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'timeout-seconds',
     'export-env',
     'revoke',
+    'sealed-token',
+    'min-remaining-minutes',
 ]));
 /** The defaults declared in action.yml (a test keeps the two equal). */
 const INPUT_DEFAULTS = {
@@ -31973,10 +31985,14 @@ const INPUT_DEFAULTS = {
     'timeout-seconds': '30',
     'export-env': 'false',
     revoke: 'false',
+    'sealed-token': '',
+    'min-remaining-minutes': '60',
 };
 const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_SECRETS = 10;
+/** 23 h: a fresh token lives 24 h, so a larger minimum would never reuse one. */
+const MAX_MIN_REMAINING_MINUTES = 1380;
 const TOKEN_PATH = '/ims/token/v3';
 const INVALIDATE_PATH = '/ims/invalidate_token/v2';
 class InputError extends Error {
@@ -32021,6 +32037,8 @@ function parseInputs(read) {
         timeoutMs: parsed('timeout-seconds', parseTimeoutSeconds) * 1000,
         exportEnv: parsed('export-env', (value) => inputs_parseBoolean('export-env', value)),
         revoke: parsed('revoke', (value) => inputs_parseBoolean('revoke', value)),
+        sealedToken: valueOf('sealed-token'),
+        minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
     };
 }
 function tokenUrl(inputs) {
@@ -32136,6 +32154,13 @@ function parseRetries(value) {
         throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`);
     }
     return retries;
+}
+function parseMinRemainingMinutes(value) {
+    const minutes = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
+    if (!(minutes <= MAX_MIN_REMAINING_MINUTES)) {
+        throw new InputError(`Input min-remaining-minutes must be a whole number of minutes from 0 to ${MAX_MIN_REMAINING_MINUTES}, got ${quote(value)}.`);
+    }
+    return minutes;
 }
 function parseTimeoutSeconds(value) {
     const seconds = DECIMAL_NUMBER.test(value) ? Number(value) : Number.NaN;
@@ -32421,7 +32446,16 @@ function ims_readInvalidateAnswer(answer, context) {
 
 /** The token could not be had; the message is meant for the user as it is. */
 class MintError extends Error {
+    failure;
+    attempts;
     name = 'MintError';
+    constructor(message, 
+    /** The last failure, and how many attempts were made with the last secret tried. */
+    failure, attempts) {
+        super(message);
+        this.failure = failure;
+        this.attempts = attempts;
+    }
 }
 async function mintToken(inputs, deps) {
     const url = tokenUrl(inputs);
@@ -32441,7 +32475,245 @@ async function mintToken(inputs, deps) {
     if (outcome.ok)
         return { token: outcome.value, secretPosition: outcome.position };
     throw new MintError(`Could not get an Adobe IMS access token${failures_secretsNote(outcome.position, inputs.clientSecrets.length)} ` +
-        failures_attemptsNote(outcome.failure, outcome.attempts, inputs.retries));
+        failures_attemptsNote(outcome.failure, outcome.attempts, inputs.retries), outcome.failure, outcome.attempts);
+}
+
+;// CONCATENATED MODULE: ./src/reuse.ts
+// Whether a token opened from a seal is reused, kept only as a fallback, or
+// set aside, and the words for each. Pure: the clock is passed in.
+
+function judgeReuse(token, nowMs, minRemainingMs) {
+    const remainingMs = token.expiresAt.getTime() - nowMs;
+    if (remainingMs <= 0)
+        return { kind: 'expired' };
+    return { kind: remainingMs >= minRemainingMs ? 'reuse' : 'short' };
+}
+/** Whole seconds a token has left at nowMs (the expires-in output of a reused token). */
+function secondsLeft(token, nowMs) {
+    return Math.max(0, Math.floor((token.expiresAt.getTime() - nowMs) / 1000));
+}
+const FROM = {
+    'sealed-token': 'the sealed-token input',
+    cache: 'the Actions cache',
+};
+function expiry(token, nowMs) {
+    return `${token.expiresAt.toISOString()} (in ${formatDuration(secondsLeft(token, nowMs))})`;
+}
+/** The one line of a reuse. */
+function reusedLine(candidate, clientId, nowMs) {
+    return (`Reused the IMS access token from ${FROM[candidate.source]} for client ${visible(clientId)}; ` +
+        `nothing was sent to IMS. It expires at ${expiry(candidate.token, nowMs)}.`);
+}
+/** The one line that says why a token that opened is not reused. */
+function notReusedLine(candidate, verdict, minRemainingMs, nowMs) {
+    const what = `The token from ${FROM[candidate.source]}`;
+    if (verdict.kind === 'expired') {
+        return `${what} expired at ${candidate.token.expiresAt.toISOString()}: asking IMS for a new one.`;
+    }
+    return (`${what} has ${formatDuration(secondsLeft(candidate.token, nowMs))} left, less than ` +
+        `min-remaining-minutes (${minRemainingMs / 60_000}): asking IMS for a new one.`);
+}
+/** The warning for a sealed-token input that does not open. */
+function unopenedWarning(problem) {
+    const why = problem === 'does not open'
+        ? 'does not open with the client secret for this repository, client, IMS and scopes: it was changed or cut, ' +
+            'or sealed with another client secret or for other inputs'
+        : problem;
+    return (`The sealed-token input ${why}. Asking IMS for a new token. Pass the sealed-token output of an earlier ` +
+        'job of this run that used the same client-id, client-secret, scopes, org-id and ims-url.');
+}
+/** The line when no sealed token was given. */
+const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
+/** The line of a reused token under revoke: true. */
+function reusedNotRevokedLine(token) {
+    return ('revoke: true invalidates only a token that this step mints: the reused token is not invalidated ' +
+        `when the job ends and stays valid until ${token.expiresAt.toISOString()}.`);
+}
+/** A fallback must have at least this long left to carry a step through an IMS outage. */
+const FALLBACK_MIN_REMAINING_MS = 5 * 60_000;
+/**
+ * Whether a failed mint falls back to a token set aside for having too little
+ * time left (stale-if-error, RFC 5861): only after a transient failure (one
+ * that retries were spent on: network, timeout, 408, 429, 500, 502-504, a
+ * proxy's 502-504) and only while the fallback has FALLBACK_MIN_REMAINING_MS
+ * left. A permanent failure (a wrong credential or request) always fails: a
+ * stale token would hide it.
+ */
+function judgeFallback(mint, fallback, nowMs) {
+    if (fallback === undefined || !mint.failure.retryable)
+        return { use: false };
+    if (fallback.token.expiresAt.getTime() - nowMs < FALLBACK_MIN_REMAINING_MS)
+        return { use: false };
+    const attempts = mint.attempts === 1 ? '1 attempt' : `${mint.attempts} attempts`;
+    return {
+        use: true,
+        warning: `IMS failed after ${attempts} (${mint.failure.summary}): using the token from ${FROM[fallback.source]} ` +
+            `instead, which expires at ${expiry(fallback.token, nowMs)}. The next run asks IMS again.`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/seal.ts
+// The sealed token, format fta1: an access token encrypted and authenticated
+// with a key that only a holder of the client secret can derive, so that it
+// can travel where a secret cannot (a job output, a cache entry). Pure: the
+// randomness is passed in; only node:crypto.
+//
+//   fta1.<base64url, no padding, of: salt (16) | iv (12) | ciphertext | GCM tag (16)>
+//   key   = HKDF-SHA256(client secret as UTF-8, salt, "fusion-token-action sealed-token v1", 32 bytes)
+//   AAD   = UTF-8 of JSON ["fta1", repository, client ID, IMS base URL, scopes joined by ",", org ID]
+//   plain = UTF-8 of JSON {"access_token", "token_type", "expires_in", "expires_at"}
+
+const SEAL_PREFIX = 'fta1.';
+const HKDF_INFO = 'fusion-token-action sealed-token v1';
+const SALT_BYTES = 16;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+/** A sealed IMS token is about 2 KB; anything far larger is not one. */
+const MAX_SEALED_LENGTH = 64 * 1024;
+function additionalData(binding) {
+    return Buffer.from(JSON.stringify([
+        'fta1',
+        binding.repository,
+        binding.clientId,
+        binding.imsBaseUrl,
+        binding.scopes.join(','),
+        binding.orgId ?? '',
+    ]), 'utf8');
+}
+function deriveKey(secret, salt) {
+    return Buffer.from((0,external_node_crypto_.hkdfSync)('sha256', Buffer.from(secret, 'utf8'), salt, HKDF_INFO, KEY_BYTES));
+}
+function sealToken(token, secret, binding, randomBytes) {
+    const salt = randomBytes(SALT_BYTES);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = (0,external_node_crypto_.createCipheriv)('aes-256-gcm', deriveKey(secret, salt), iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(additionalData(binding));
+    const plaintext = JSON.stringify({
+        access_token: token.accessToken,
+        token_type: token.tokenType,
+        // As IMS returned it: a number of seconds.
+        expires_in: Number(token.expiresIn),
+        expires_at: token.expiresAt.toISOString(),
+    });
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return SEAL_PREFIX + Buffer.concat([salt, iv, ciphertext, cipher.getAuthTag()]).toString('base64url');
+}
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/**
+ * Opens a sealed token with each secret in turn. It opens only when the GCM
+ * tag holds for one of them and for this binding: a changed byte, a cut, another
+ * secret, repository, client, IMS or scopes all give 'does not open'.
+ */
+function openSealed(sealed, secrets, binding) {
+    if (!sealed.startsWith(SEAL_PREFIX))
+        return { ok: false, problem: 'is not an fta1 sealed token' };
+    const encoded = sealed.slice(SEAL_PREFIX.length);
+    if (encoded.length > MAX_SEALED_LENGTH)
+        return { ok: false, problem: 'is too long to be one' };
+    // Node's decoder skips what it does not know; a seal must be exactly base64url.
+    if (!BASE64URL.test(encoded) || encoded.length % 4 === 1)
+        return { ok: false, problem: 'is not base64url' };
+    const bytes = Buffer.from(encoded, 'base64url');
+    if (bytes.length < SALT_BYTES + IV_BYTES + 1 + TAG_BYTES)
+        return { ok: false, problem: 'is too short to be one' };
+    const salt = bytes.subarray(0, SALT_BYTES);
+    const iv = bytes.subarray(SALT_BYTES, SALT_BYTES + IV_BYTES);
+    const ciphertext = bytes.subarray(SALT_BYTES + IV_BYTES, bytes.length - TAG_BYTES);
+    const tag = bytes.subarray(bytes.length - TAG_BYTES);
+    const aad = additionalData(binding);
+    for (const [index, secret] of secrets.entries()) {
+        let plaintext;
+        try {
+            const decipher = (0,external_node_crypto_.createDecipheriv)('aes-256-gcm', deriveKey(secret, salt), iv, { authTagLength: TAG_BYTES });
+            decipher.setAAD(aad);
+            decipher.setAuthTag(tag);
+            plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+        }
+        catch {
+            continue;
+        }
+        const token = readPlaintext(plaintext);
+        return token ? { ok: true, token, position: index + 1 } : { ok: false, problem: 'holds no usable token' };
+    }
+    return { ok: false, problem: 'does not open' };
+}
+/** The token in an opened seal; undefined when it is not what sealToken writes. */
+function readPlaintext(plaintext) {
+    let json;
+    try {
+        json = JSON.parse(plaintext);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof json !== 'object' || json === null)
+        return undefined;
+    const fields = json;
+    const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn, expires_at: expiresAt } = fields;
+    if (typeof accessToken !== 'string' || !/^[\x21-\x7e]+$/.test(accessToken))
+        return undefined;
+    if (typeof tokenType !== 'string' || tokenType === '')
+        return undefined;
+    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0)
+        return undefined;
+    if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt)))
+        return undefined;
+    return { accessToken, tokenType, expiresIn: String(expiresIn), expiresAt: new Date(expiresAt) };
+}
+
+;// CONCATENATED MODULE: ./src/obtain.ts
+// Gets the step its token: reused from a sealed token when one opens with
+// enough time left, else minted and sealed for later jobs; a minted token that
+// IMS cannot give falls back to a valid token set aside. Pure but for the
+// injected network, clock, randomness, masking and log.
+
+
+
+/** Opens the sealed-token input; undefined (after one line) when it is empty or does not open. */
+function openInput(inputs, binding, deps) {
+    if (inputs.sealedToken === '') {
+        deps.log(NO_SEALED_TOKEN_LINE);
+        return undefined;
+    }
+    const opened = openSealed(inputs.sealedToken, inputs.clientSecrets, binding);
+    if (!opened.ok) {
+        deps.warn(unopenedWarning(opened.problem));
+        return undefined;
+    }
+    deps.mask(opened.token.accessToken);
+    return { source: 'sealed-token', token: opened.token, sealed: inputs.sealedToken };
+}
+async function obtainToken(inputs, binding, deps) {
+    let fallback;
+    const candidate = openInput(inputs, binding, deps);
+    if (candidate !== undefined) {
+        const verdict = judgeReuse(candidate.token, deps.now(), inputs.minRemainingMs);
+        if (verdict.kind === 'reuse')
+            return { token: candidate.token, source: candidate.source, sealed: candidate.sealed };
+        deps.log(notReusedLine(candidate, verdict, inputs.minRemainingMs, deps.now()));
+        if (verdict.kind === 'short')
+            fallback = candidate;
+    }
+    try {
+        const { token, secretPosition } = await mintToken(inputs, deps);
+        deps.mask(token.accessToken);
+        const secret = inputs.clientSecrets[secretPosition - 1];
+        return { token, source: 'minted', sealed: sealToken(token, secret, binding, deps.randomBytes), secretPosition };
+    }
+    catch (error) {
+        if (!(error instanceof MintError))
+            throw error;
+        const decision = judgeFallback(error, fallback, deps.now());
+        if (!decision.use || fallback === undefined)
+            throw error;
+        return {
+            token: fallback.token,
+            source: fallback.source,
+            sealed: fallback.sealed,
+            fallbackWarning: decision.warning,
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/revoke.ts
@@ -32556,39 +32828,56 @@ function unexpectedErrorMessage(error) {
 
 
 
-function formatDuration(seconds) {
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 1)
-        return `${Math.floor(seconds)} s`;
-    const hours = Math.floor(minutes / 60);
-    return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
-}
-async function run(actions = core_namespaceObject, deps = systemDependencies((line) => actions.info(line))) {
+
+
+
+async function run(actions = core_namespaceObject, deps = systemDependencies((line) => actions.info(line)), repository = process.env['GITHUB_REPOSITORY'] ?? '') {
     try {
         // Mask first: nothing, not even a validation error, may come before it.
         maskSecret(actions, actions.getInput('client-secret'));
         const inputs = parseInputs((name) => actions.getInput(name));
-        const { token, secretPosition } = await mintToken(inputs, deps);
-        actions.setSecret(token.accessToken);
+        const binding = { ...inputs, repository };
+        // Every token is masked inside obtainToken before any line can mention it.
+        const obtained = await obtainToken(inputs, binding, {
+            ...deps,
+            randomBytes: external_node_crypto_.randomBytes,
+            mask: (value) => actions.setSecret(value),
+            warn: (line) => actions.warning(line),
+        });
+        const { token, source } = obtained;
+        const nowMs = deps.now();
         const expiresAt = token.expiresAt.toISOString();
+        const minted = source === 'minted';
         actions.setOutput('access-token', token.accessToken);
         actions.setOutput('token-type', token.tokenType);
-        actions.setOutput('expires-in', token.expiresIn);
+        actions.setOutput('expires-in', minted ? token.expiresIn : String(secondsLeft(token, nowMs)));
         actions.setOutput('expires-at', expiresAt);
+        // A token revoked with this job must not be handed on.
+        actions.setOutput('sealed-token', inputs.revoke ? '' : obtained.sealed);
+        actions.setOutput('source', source);
         if (inputs.exportEnv) {
             actions.exportVariable('FUSION_ACCESS_TOKEN', token.accessToken);
             actions.exportVariable('FUSION_CLIENT_ID', inputs.clientId);
             actions.exportVariable('FUSION_TOKEN_EXPIRES_AT', expiresAt);
         }
-        if (inputs.revoke) {
+        if (inputs.revoke && minted) {
             // The post step reads its inputs again: the secret is never stored.
             actions.saveState(STATE_TOKEN, token.accessToken);
             actions.saveState(STATE_EXPIRES_AT, expiresAt);
         }
-        if (secretPosition > 1)
-            actions.warning(rotationWarning(secretPosition));
-        actions.info(`Got an IMS access token for client ${visible(inputs.clientId)}. It expires at ${expiresAt} ` +
-            `(in ${formatDuration(Number(token.expiresIn))}).`);
+        if (obtained.fallbackWarning !== undefined)
+            actions.warning(obtained.fallbackWarning);
+        if ((obtained.secretPosition ?? 1) > 1)
+            actions.warning(rotationWarning(obtained.secretPosition));
+        if (minted) {
+            actions.info(`Got an IMS access token for client ${visible(inputs.clientId)}. It expires at ${expiresAt} ` +
+                `(in ${formatDuration(Number(token.expiresIn))}).`);
+        }
+        else if (obtained.fallbackWarning === undefined) {
+            actions.info(reusedLine({ ...obtained, source }, inputs.clientId, nowMs));
+        }
+        if (inputs.revoke && !minted)
+            actions.info(reusedNotRevokedLine(token));
     }
     catch (error) {
         actions.setFailed(error instanceof InputError || error instanceof MintError ? error.message : unexpectedErrorMessage(error));

@@ -31696,6 +31696,14 @@ function secretForms(secret) {
         ]),
     ];
 }
+/** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
+function formatDuration(seconds) {
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 1)
+        return `${Math.floor(seconds)} s`;
+    const hours = Math.floor(minutes / 60);
+    return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Parsing and validation of the action's inputs. Pure: it never touches the
@@ -31711,6 +31719,8 @@ const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'timeout-seconds',
     'export-env',
     'revoke',
+    'sealed-token',
+    'min-remaining-minutes',
 ]));
 /** The defaults declared in action.yml (a test keeps the two equal). */
 const INPUT_DEFAULTS = {
@@ -31721,10 +31731,14 @@ const INPUT_DEFAULTS = {
     'timeout-seconds': '30',
     'export-env': 'false',
     revoke: 'false',
+    'sealed-token': '',
+    'min-remaining-minutes': '60',
 };
 const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_SECRETS = 10;
+/** 23 h: a fresh token lives 24 h, so a larger minimum would never reuse one. */
+const MAX_MIN_REMAINING_MINUTES = 1380;
 const TOKEN_PATH = '/ims/token/v3';
 const INVALIDATE_PATH = '/ims/invalidate_token/v2';
 class InputError extends Error {
@@ -31769,6 +31783,8 @@ function parseInputs(read) {
         timeoutMs: parsed('timeout-seconds', parseTimeoutSeconds) * 1000,
         exportEnv: parsed('export-env', (value) => parseBoolean('export-env', value)),
         revoke: parsed('revoke', (value) => parseBoolean('revoke', value)),
+        sealedToken: valueOf('sealed-token'),
+        minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
     };
 }
 function tokenUrl(inputs) {
@@ -31884,6 +31900,13 @@ function parseRetries(value) {
         throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`);
     }
     return retries;
+}
+function parseMinRemainingMinutes(value) {
+    const minutes = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
+    if (!(minutes <= MAX_MIN_REMAINING_MINUTES)) {
+        throw new InputError(`Input min-remaining-minutes must be a whole number of minutes from 0 to ${MAX_MIN_REMAINING_MINUTES}, got ${quote(value)}.`);
+    }
+    return minutes;
 }
 function parseTimeoutSeconds(value) {
     const seconds = DECIMAL_NUMBER.test(value) ? Number(value) : Number.NaN;

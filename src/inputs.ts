@@ -13,6 +13,8 @@ export const INPUT_NAMES = [
   'timeout-seconds',
   'export-env',
   'revoke',
+  'sealed-token',
+  'min-remaining-minutes',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -26,11 +28,15 @@ export const INPUT_DEFAULTS = {
   'timeout-seconds': '30',
   'export-env': 'false',
   revoke: 'false',
+  'sealed-token': '',
+  'min-remaining-minutes': '60',
 } as const satisfies Partial<Record<InputName, string>>;
 
 const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_SECRETS = 10;
+/** 23 h: a fresh token lives 24 h, so a larger minimum would never reuse one. */
+const MAX_MIN_REMAINING_MINUTES = 1380;
 export const TOKEN_PATH = '/ims/token/v3';
 export const INVALIDATE_PATH = '/ims/invalidate_token/v2';
 
@@ -46,6 +52,10 @@ export interface ActionInputs {
   readonly timeoutMs: number;
   readonly exportEnv: boolean;
   readonly revoke: boolean;
+  /** An earlier job's sealed-token output, as given ('' when none); it never fails the step. */
+  readonly sealedToken: string;
+  /** Reuse a token only while it has at least this long left. */
+  readonly minRemainingMs: number;
 }
 
 /** Returns an input's value, trimmed, or '' when it is not set. */
@@ -94,6 +104,8 @@ export function parseInputs(read: InputReader): ActionInputs {
     timeoutMs: parsed('timeout-seconds', parseTimeoutSeconds) * 1000,
     exportEnv: parsed('export-env', (value) => parseBoolean('export-env', value)),
     revoke: parsed('revoke', (value) => parseBoolean('revoke', value)),
+    sealedToken: valueOf('sealed-token'),
+    minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
   };
 }
 
@@ -235,6 +247,16 @@ function parseRetries(value: string): number {
     throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${quote(value)}.`);
   }
   return retries;
+}
+
+function parseMinRemainingMinutes(value: string): number {
+  const minutes = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
+  if (!(minutes <= MAX_MIN_REMAINING_MINUTES)) {
+    throw new InputError(
+      `Input min-remaining-minutes must be a whole number of minutes from 0 to ${MAX_MIN_REMAINING_MINUTES}, got ${quote(value)}.`,
+    );
+  }
+  return minutes;
 }
 
 function parseTimeoutSeconds(value: string): number {

@@ -1,54 +1,70 @@
 // The main step: reads inputs through @actions/core, masks, mints the token
 // with the real network and clock, and sets the outputs or fails.
 
+import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
 import type { AttemptDependencies } from './attempts.js';
 import { rotationWarning } from './failures.js';
 import { InputError, parseInputs } from './inputs.js';
-import { MintError, mintToken } from './mint.js';
+import { MintError } from './mint.js';
+import { obtainToken } from './obtain.js';
+import { reusedLine, reusedNotRevokedLine, secondsLeft } from './reuse.js';
 import { STATE_EXPIRES_AT, STATE_TOKEN } from './revoke.js';
 import { type ActionsCore, maskSecret, systemDependencies, unexpectedErrorMessage } from './shell.js';
-import { visible } from './text.js';
-
-export function formatDuration(seconds: number): string {
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 1) return `${Math.floor(seconds)} s`;
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
-}
+import type { SealBinding } from './seal.js';
+import { formatDuration, visible } from './text.js';
 
 export async function run(
   actions: ActionsCore = core,
   deps: AttemptDependencies = systemDependencies((line) => actions.info(line)),
+  repository: string = process.env['GITHUB_REPOSITORY'] ?? '',
 ): Promise<void> {
   try {
     // Mask first: nothing, not even a validation error, may come before it.
     maskSecret(actions, actions.getInput('client-secret'));
     const inputs = parseInputs((name) => actions.getInput(name));
+    const binding: SealBinding = { ...inputs, repository };
 
-    const { token, secretPosition } = await mintToken(inputs, deps);
-    actions.setSecret(token.accessToken);
+    // Every token is masked inside obtainToken before any line can mention it.
+    const obtained = await obtainToken(inputs, binding, {
+      ...deps,
+      randomBytes,
+      mask: (value) => actions.setSecret(value),
+      warn: (line) => actions.warning(line),
+    });
+    const { token, source } = obtained;
+    const nowMs = deps.now();
     const expiresAt = token.expiresAt.toISOString();
+    const minted = source === 'minted';
 
     actions.setOutput('access-token', token.accessToken);
     actions.setOutput('token-type', token.tokenType);
-    actions.setOutput('expires-in', token.expiresIn);
+    actions.setOutput('expires-in', minted ? token.expiresIn : String(secondsLeft(token, nowMs)));
     actions.setOutput('expires-at', expiresAt);
+    // A token revoked with this job must not be handed on.
+    actions.setOutput('sealed-token', inputs.revoke ? '' : obtained.sealed);
+    actions.setOutput('source', source);
     if (inputs.exportEnv) {
       actions.exportVariable('FUSION_ACCESS_TOKEN', token.accessToken);
       actions.exportVariable('FUSION_CLIENT_ID', inputs.clientId);
       actions.exportVariable('FUSION_TOKEN_EXPIRES_AT', expiresAt);
     }
-    if (inputs.revoke) {
+    if (inputs.revoke && minted) {
       // The post step reads its inputs again: the secret is never stored.
       actions.saveState(STATE_TOKEN, token.accessToken);
       actions.saveState(STATE_EXPIRES_AT, expiresAt);
     }
-    if (secretPosition > 1) actions.warning(rotationWarning(secretPosition));
-    actions.info(
-      `Got an IMS access token for client ${visible(inputs.clientId)}. It expires at ${expiresAt} ` +
-        `(in ${formatDuration(Number(token.expiresIn))}).`,
-    );
+    if (obtained.fallbackWarning !== undefined) actions.warning(obtained.fallbackWarning);
+    if ((obtained.secretPosition ?? 1) > 1) actions.warning(rotationWarning(obtained.secretPosition as number));
+    if (minted) {
+      actions.info(
+        `Got an IMS access token for client ${visible(inputs.clientId)}. It expires at ${expiresAt} ` +
+          `(in ${formatDuration(Number(token.expiresIn))}).`,
+      );
+    } else if (obtained.fallbackWarning === undefined) {
+      actions.info(reusedLine({ ...obtained, source }, inputs.clientId, nowMs));
+    }
+    if (inputs.revoke && !minted) actions.info(reusedNotRevokedLine(token));
   } catch (error) {
     actions.setFailed(
       error instanceof InputError || error instanceof MintError ? error.message : unexpectedErrorMessage(error),

@@ -2,13 +2,21 @@
 // retries, and the final verdict in words.
 
 import { type AttemptDependencies, MAX_ANSWER_BYTES, sendWithRetries, trySecrets } from './attempts.js';
-import { type FailureContext, attemptsNote, secretsNote } from './failures.js';
+import { type AttemptFailure, type FailureContext, attemptsNote, secretsNote } from './failures.js';
 import { type IssuedToken, REQUEST_HEADERS, readTokenAnswer, tokenRequestBody } from './ims.js';
 import { type ActionInputs, tokenUrl } from './inputs.js';
 
 /** The token could not be had; the message is meant for the user as it is. */
 export class MintError extends Error {
   override name = 'MintError';
+  constructor(
+    message: string,
+    /** The last failure, and how many attempts were made with the last secret tried. */
+    readonly failure: AttemptFailure,
+    readonly attempts: number,
+  ) {
+    super(message);
+  }
 }
 
 export interface Minted {
@@ -44,5 +52,7 @@ export async function mintToken(inputs: ActionInputs, deps: AttemptDependencies)
   throw new MintError(
     `Could not get an Adobe IMS access token${secretsNote(outcome.position, inputs.clientSecrets.length)} ` +
       attemptsNote(outcome.failure, outcome.attempts, inputs.retries),
+    outcome.failure,
+    outcome.attempts,
   );
 }

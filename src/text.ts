@@ -41,3 +41,11 @@ export function secretForms(secret: string): string[] {
     ]),
   ];
 }
+
+/** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 1) return `${Math.floor(seconds)} s`;
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}

@@ -72,6 +72,8 @@ const LOOKALIKES: Record<InputName, readonly string[]> = {
   'timeout-seconds': ['１0', '1e2', '0', '-5', '600.0001', 'NaN', '0x10', '.', '1,5', 'Infinity'],
   'export-env': ['yes', '1', 'on', 'tRue', 'true\n', 'ｔrue'],
   revoke: ['yes', '0', 'off', 'fALSE', 'false ', 'ｆalse'],
+  'sealed-token': ['fta1.', 'fta1.AAAA', 'fta2.abc', 'fta1.!!!!', 'fta1.' + 'A'.repeat(70_000), '::add-mask::x'],
+  'min-remaining-minutes': ['1381', '-1', '60.5', '６0', '1e2', ' ', '0x3c', '99999999999999999999'],
 };
 
 function pick<T>(random: () => number, items: readonly T[]): T {
@@ -159,6 +161,8 @@ export function validInputs(
     'timeout-seconds': '5',
     'export-env': 'false',
     revoke: 'false',
+    'sealed-token': '',
+    'min-remaining-minutes': '60',
   };
 }
 

@@ -15,6 +15,9 @@ import { secretForms } from '../src/text.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The repository the runner names in GITHUB_REPOSITORY unless a test sets another. */
+export const DEFAULT_REPOSITORY = 'octo-org/fusion-automation';
+
 interface ActionMetadata {
   readonly inputs: Record<string, { default?: string; required?: boolean }>;
   readonly outputs: Record<string, { description: string }>;
@@ -203,6 +206,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
     HOME: work,
     CI: 'true',
     GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: DEFAULT_REPOSITORY,
     RUNNER_TEMP: work,
     GITHUB_WORKSPACE: work,
     GITHUB_OUTPUT: files.output,

@@ -1,0 +1,123 @@
+// Reuse and fallback decisions, and their words: pure, with a fixed clock.
+import { describe, expect, it } from '@jest/globals';
+import type { AttemptFailure } from '../src/failures.js';
+import type { IssuedToken } from '../src/ims.js';
+import {
+  FALLBACK_MIN_REMAINING_MS,
+  type ReuseCandidate,
+  judgeFallback,
+  judgeReuse,
+  notReusedLine,
+  reusedLine,
+  reusedNotRevokedLine,
+  secondsLeft,
+  unopenedWarning,
+} from '../src/reuse.js';
+
+const NOW = Date.parse('2026-11-30T12:00:00.000Z');
+const MINUTE = 60_000;
+
+function tokenWith(remainingMs: number): IssuedToken {
+  return { accessToken: 'tok', tokenType: 'bearer', expiresIn: '86399', expiresAt: new Date(NOW + remainingMs) };
+}
+
+function candidate(remainingMs: number, source: ReuseCandidate['source'] = 'sealed-token'): ReuseCandidate {
+  return { source, token: tokenWith(remainingMs), sealed: 'fta1.x' };
+}
+
+describe('judgeReuse', () => {
+  it.each([
+    ['exactly the minimum left', 60 * MINUTE, 60 * MINUTE, 'reuse'],
+    ['a day left', 24 * 60 * MINUTE, 60 * MINUTE, 'reuse'],
+    ['a millisecond less than the minimum', 60 * MINUTE - 1, 60 * MINUTE, 'short'],
+    ['a millisecond left, minimum 0', 1, 0, 'reuse'],
+    ['expired just now, minimum 0', 0, 0, 'expired'],
+    ['expired an hour ago', -60 * MINUTE, 60 * MINUTE, 'expired'],
+  ])('%s: %s', (_what, remainingMs, minRemainingMs, kind) => {
+    expect(judgeReuse(tokenWith(remainingMs), NOW, minRemainingMs)).toEqual({ kind });
+  });
+
+  it('counts whole seconds left, never below 0', () => {
+    expect(secondsLeft(tokenWith(90_999), NOW)).toBe(90);
+    expect(secondsLeft(tokenWith(-5_000), NOW)).toBe(0);
+  });
+});
+
+const transient: AttemptFailure = {
+  retryable: true,
+  summary: 'HTTP 503 service_unavailable',
+  message: 'IMS refused the token request with HTTP 503 service_unavailable.',
+};
+const permanent: AttemptFailure = {
+  retryable: false,
+  summary: 'HTTP 401 invalid_client',
+  message: 'IMS refused the token request with HTTP 401 invalid_client.',
+  imsError: 'invalid_client',
+};
+
+describe('judgeFallback', () => {
+  it('uses a fallback with at least 5 minutes left after a transient failure, and says so', () => {
+    expect(judgeFallback({ failure: transient, attempts: 4 }, candidate(30 * MINUTE), NOW)).toEqual({
+      use: true,
+      warning:
+        'IMS failed after 4 attempts (HTTP 503 service_unavailable): using the token from the sealed-token input ' +
+        'instead, which expires at 2026-11-30T12:30:00.000Z (in 30 min). The next run asks IMS again.',
+    });
+  });
+
+  it('names the cache as the source of a cached fallback, and a single attempt', () => {
+    const verdict = judgeFallback({ failure: transient, attempts: 1 }, candidate(6 * MINUTE, 'cache'), NOW);
+    expect(verdict).toEqual({
+      use: true,
+      warning: expect.stringMatching(/^IMS failed after 1 attempt \(.*the Actions cache/),
+    });
+  });
+
+  it.each([
+    ['exactly 5 minutes left', FALLBACK_MIN_REMAINING_MS, true],
+    ['a millisecond less than 5 minutes', FALLBACK_MIN_REMAINING_MS - 1, false],
+    ['expired', -1, false],
+  ])('%s: %s', (_what, remainingMs, use) => {
+    expect(judgeFallback({ failure: transient, attempts: 2 }, candidate(remainingMs), NOW).use).toBe(use);
+  });
+
+  it('never falls back after a permanent failure: a stale token would hide it', () => {
+    expect(judgeFallback({ failure: permanent, attempts: 1 }, candidate(30 * MINUTE), NOW)).toEqual({ use: false });
+  });
+
+  it('has nothing to fall back to without a fallback', () => {
+    expect(judgeFallback({ failure: transient, attempts: 4 }, undefined, NOW)).toEqual({ use: false });
+  });
+});
+
+describe('wording', () => {
+  it('says a reuse in one line: from where, for which client, and when the token expires', () => {
+    expect(reusedLine(candidate(90 * MINUTE, 'cache'), 'odd##[client]', NOW)).toBe(
+      'Reused the IMS access token from the Actions cache for client odd##\\u005bclient]; nothing was sent to IMS. ' +
+        'It expires at 2026-11-30T13:30:00.000Z (in 1 h 30 min).',
+    );
+  });
+
+  it('says why a token that opened is not reused', () => {
+    expect(notReusedLine(candidate(12 * MINUTE), { kind: 'short' }, 60 * MINUTE, NOW)).toBe(
+      'The token from the sealed-token input has 12 min left, less than min-remaining-minutes (60): asking IMS for a new one.',
+    );
+    expect(notReusedLine(candidate(-MINUTE, 'cache'), { kind: 'expired' }, 60 * MINUTE, NOW)).toBe(
+      'The token from the Actions cache expired at 2026-11-30T11:59:00.000Z: asking IMS for a new one.',
+    );
+  });
+
+  it('warns about a seal that does not open, with what to pass instead', () => {
+    expect(unopenedWarning('does not open')).toMatch(
+      /^The sealed-token input does not open with the client secret for this repository, client, IMS and scopes: .* Asking IMS for a new token\. Pass the sealed-token output of an earlier job/,
+    );
+    expect(unopenedWarning('is not base64url')).toMatch(/^The sealed-token input is not base64url\. Asking IMS/);
+  });
+
+  it('says that revoke leaves a reused token alone', () => {
+    expect(reusedNotRevokedLine(tokenWith(60 * MINUTE))).toBe(
+      'revoke: true invalidates only a token that this step mints: the reused token is not invalidated when the job ' +
+        'ends and stays valid until 2026-11-30T13:00:00.000Z.',
+    );
+  });
+});

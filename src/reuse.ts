@@ -1,0 +1,126 @@
+// Whether a token opened from a seal is reused, kept only as a fallback, or
+// set aside, and the words for each. Pure: the clock is passed in.
+
+import type { AttemptFailure } from './failures.js';
+import type { IssuedToken } from './ims.js';
+import type { SealProblem } from './seal.js';
+import { formatDuration, visible } from './text.js';
+
+/** Where the step's token came from: the `source` output. */
+export type TokenSource = 'minted' | 'sealed-token' | 'cache';
+export type ReuseSource = Exclude<TokenSource, 'minted'>;
+
+/** A token opened from a seal, and the seal it came in (handed on as it is). */
+export interface ReuseCandidate {
+  readonly source: ReuseSource;
+  readonly token: IssuedToken;
+  readonly sealed: string;
+}
+
+export type ReuseVerdict =
+  | { readonly kind: 'reuse' }
+  /** Valid, but with less than min-remaining-minutes left: a fallback if IMS fails. */
+  | { readonly kind: 'short' }
+  | { readonly kind: 'expired' };
+
+export function judgeReuse(token: IssuedToken, nowMs: number, minRemainingMs: number): ReuseVerdict {
+  const remainingMs = token.expiresAt.getTime() - nowMs;
+  if (remainingMs <= 0) return { kind: 'expired' };
+  return { kind: remainingMs >= minRemainingMs ? 'reuse' : 'short' };
+}
+
+/** Whole seconds a token has left at nowMs (the expires-in output of a reused token). */
+export function secondsLeft(token: IssuedToken, nowMs: number): number {
+  return Math.max(0, Math.floor((token.expiresAt.getTime() - nowMs) / 1000));
+}
+
+const FROM: Readonly<Record<ReuseSource, string>> = {
+  'sealed-token': 'the sealed-token input',
+  cache: 'the Actions cache',
+};
+
+function expiry(token: IssuedToken, nowMs: number): string {
+  return `${token.expiresAt.toISOString()} (in ${formatDuration(secondsLeft(token, nowMs))})`;
+}
+
+/** The one line of a reuse. */
+export function reusedLine(candidate: ReuseCandidate, clientId: string, nowMs: number): string {
+  return (
+    `Reused the IMS access token from ${FROM[candidate.source]} for client ${visible(clientId)}; ` +
+    `nothing was sent to IMS. It expires at ${expiry(candidate.token, nowMs)}.`
+  );
+}
+
+/** The one line that says why a token that opened is not reused. */
+export function notReusedLine(
+  candidate: ReuseCandidate,
+  verdict: Exclude<ReuseVerdict, { kind: 'reuse' }>,
+  minRemainingMs: number,
+  nowMs: number,
+): string {
+  const what = `The token from ${FROM[candidate.source]}`;
+  if (verdict.kind === 'expired') {
+    return `${what} expired at ${candidate.token.expiresAt.toISOString()}: asking IMS for a new one.`;
+  }
+  return (
+    `${what} has ${formatDuration(secondsLeft(candidate.token, nowMs))} left, less than ` +
+    `min-remaining-minutes (${minRemainingMs / 60_000}): asking IMS for a new one.`
+  );
+}
+
+/** The warning for a sealed-token input that does not open. */
+export function unopenedWarning(problem: SealProblem): string {
+  const why =
+    problem === 'does not open'
+      ? 'does not open with the client secret for this repository, client, IMS and scopes: it was changed or cut, ' +
+        'or sealed with another client secret or for other inputs'
+      : problem;
+  return (
+    `The sealed-token input ${why}. Asking IMS for a new token. Pass the sealed-token output of an earlier ` +
+    'job of this run that used the same client-id, client-secret, scopes, org-id and ims-url.'
+  );
+}
+
+/** The line when no sealed token was given. */
+export const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
+
+/** The line of a reused token under revoke: true. */
+export function reusedNotRevokedLine(token: IssuedToken): string {
+  return (
+    'revoke: true invalidates only a token that this step mints: the reused token is not invalidated ' +
+    `when the job ends and stays valid until ${token.expiresAt.toISOString()}.`
+  );
+}
+
+/** A fallback must have at least this long left to carry a step through an IMS outage. */
+export const FALLBACK_MIN_REMAINING_MS = 5 * 60_000;
+
+/** Why minting failed, as mint.ts reports it. */
+export interface MintFailure {
+  readonly failure: AttemptFailure;
+  readonly attempts: number;
+}
+
+/**
+ * Whether a failed mint falls back to a token set aside for having too little
+ * time left (stale-if-error, RFC 5861): only after a transient failure (one
+ * that retries were spent on: network, timeout, 408, 429, 500, 502-504, a
+ * proxy's 502-504) and only while the fallback has FALLBACK_MIN_REMAINING_MS
+ * left. A permanent failure (a wrong credential or request) always fails: a
+ * stale token would hide it.
+ */
+export function judgeFallback(
+  mint: MintFailure,
+  fallback: ReuseCandidate | undefined,
+  nowMs: number,
+): { readonly use: false } | { readonly use: true; readonly warning: string } {
+  if (fallback === undefined || !mint.failure.retryable) return { use: false };
+  if (fallback.token.expiresAt.getTime() - nowMs < FALLBACK_MIN_REMAINING_MS) return { use: false };
+  const attempts = mint.attempts === 1 ? '1 attempt' : `${mint.attempts} attempts`;
+  return {
+    use: true,
+    warning:
+      `IMS failed after ${attempts} (${mint.failure.summary}): using the token from ${FROM[fallback.source]} ` +
+      `instead, which expires at ${expiry(fallback.token, nowMs)}. The next run asks IMS again.`,
+  };
+}
