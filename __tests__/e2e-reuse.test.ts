@@ -132,7 +132,7 @@ describe('a sealed token that is not reused mints, saying why in one line', () =
     const result = await run({ 'sealed-token': 'eyJhbGciOiJub25lIn0.not-a-seal' });
     expect(result.outputs['source']).toBe('minted');
     expect(warnings(result)).toEqual([
-      expect.stringMatching(/^Warning: The sealed-token input is not an fta1 sealed token\. Asking IMS/),
+      expect.stringMatching(/^Warning: The sealed-token input is not an fta1 sealed token; it is not used\./),
     ]);
     expect(result.stdout).not.toContain('not-a-seal');
   });
@@ -145,7 +145,7 @@ describe('a sealed token that is not reused mints, saying why in one line', () =
     expect(ims.requests).toHaveLength(1);
     expect(warnings(result)).toEqual([]);
     expect(result.log[0]).toMatch(
-      /^The token from the sealed-token input has (29|30) min left, less than min-remaining-minutes \(60\): asking IMS for a new one\.$/,
+      /^The token from the sealed-token input has (29|30) min left, less than min-remaining-minutes \(60\): not reused\.$/,
     );
     // The new token is handed on, not the stale one.
     expect(result.outputs['sealed-token']).not.toBe(sealed);

@@ -46,6 +46,7 @@ describe('parseInputs', () => {
       revoke: false,
       sealedToken: '',
       minRemainingMs: 3_600_000,
+      cache: false,
     });
     expect(tokenUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/token/v3');
     expect(invalidateUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/invalidate_token/v2');
@@ -121,6 +122,37 @@ describe('parseInputs', () => {
   it.each(['yes', '1', 'tRue', 'on'])('rejects the boolean %j, naming the input', (value) => {
     expect(errorOf({ 'export-env': value }).message).toBe(`Input export-env must be true or false, got "${value}".`);
     expect(errorOf({ revoke: value }).message).toBe(`Input revoke must be true or false, got "${value}".`);
+    expect(errorOf({ cache: value }).message).toBe(`Input cache must be true or false, got "${value}".`);
+  });
+
+  it('reads cache, off by default', () => {
+    expect(parse({ cache: 'true' }).cache).toBe(true);
+    expect(parse({}).cache).toBe(false);
+  });
+
+  it('refuses cache with revoke: a cached token must outlive the job', () => {
+    expect(errorOf({ cache: 'true', revoke: 'true' }).message).toMatch(
+      /^Input cache must be false when revoke is true: a cached token must outlive the job/,
+    );
+    expect(parse({ cache: 'true', revoke: 'false' }).cache).toBe(true);
+  });
+
+  it.each([
+    ['0', 0],
+    ['60', 3_600_000],
+    ['1380', 82_800_000],
+  ])('reads min-remaining-minutes %s', (value, ms) => {
+    expect(parse({ 'min-remaining-minutes': value }).minRemainingMs).toBe(ms);
+  });
+
+  it.each(['1381', '-1', '1.5', '1e2', 'sixty'])('rejects min-remaining-minutes %j', (value) => {
+    expect(errorOf({ 'min-remaining-minutes': value }).message).toBe(
+      `Input min-remaining-minutes must be a whole number of minutes from 0 to 1380, got "${value}".`,
+    );
+  });
+
+  it('takes any sealed-token as given: it never fails the step', () => {
+    expect(parse({ 'sealed-token': 'not a seal at all' }).sealedToken).toBe('not a seal at all');
   });
 
   it('splits scopes on commas, spaces and newlines, drops duplicates and keeps order', () => {

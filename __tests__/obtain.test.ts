@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type InputName, parseInputs } from '../src/inputs.js';
-import { type ObtainDependencies, obtainToken } from '../src/obtain.js';
+import { type LogLine, type ObtainDependencies, type TokenCache, obtainToken } from '../src/obtain.js';
 import { type SealBinding, sealToken } from '../src/seal.js';
 import { createPost } from '../src/transport.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
@@ -100,12 +100,107 @@ describe('obtainToken', () => {
     const { inputs, binding, deps, lines } = setup({ 'sealed-token': 'fta1.AAAA' });
     const obtained = await obtainToken(inputs, binding, deps);
     expect(obtained.source).toBe('minted');
-    expect(lines).toEqual([expect.stringMatching(/^warning: The sealed-token input is too short to be one\./)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^warning: The sealed-token input is too short to be one; it is not used\./),
+    ]);
   });
 
   it('lets an unexpected error through as it is', async () => {
     const { inputs, binding, deps } = setup();
     const broken = { ...deps, post: () => Promise.reject(new TypeError('a bug')) };
     await expect(obtainToken(inputs, binding, broken)).rejects.toThrow(TypeError);
+  });
+});
+
+/** A cache that holds what the test puts in it and records what is saved: obtainToken's view of it. */
+function memoryCache(entry?: string): TokenCache & { saved: [string, number][]; lookups: number } {
+  const cache = {
+    saved: [] as [string, number][],
+    lookups: 0,
+    lookup: async (): Promise<{ key: string; sealed: string } | LogLine> => {
+      cache.lookups++;
+      return entry === undefined
+        ? { text: 'No cached token for this credential yet.', warning: false }
+        : { key: 'fusion-token-v1-0123456789abcdef-1', sealed: entry };
+    },
+    save: async (sealed: string, mintedAtMs: number): Promise<LogLine> => {
+      cache.saved.push([sealed, mintedAtMs]);
+      return { text: 'Saved.', warning: false };
+    },
+  };
+  return cache;
+}
+
+describe('obtainToken with the cache', () => {
+  it('reuses a cached token that opens, and saves nothing', async () => {
+    const { inputs, binding, deps, lines } = setup();
+    const cache = memoryCache(sealedFor(binding, 3 * 3600));
+    const obtained = await obtainToken(inputs, binding, { ...deps, cache });
+    expect(obtained.source).toBe('cache');
+    expect(cache.saved).toEqual([]);
+    expect(lines).toEqual([]);
+    expect(ims.requests).toHaveLength(0);
+  });
+
+  it('mints on a miss and saves what it minted, with the time it was minted', async () => {
+    const { inputs, binding, deps, lines } = setup();
+    const cache = memoryCache();
+    const before = Date.now();
+    const obtained = await obtainToken(inputs, binding, { ...deps, cache });
+    expect(obtained.source).toBe('minted');
+    expect(cache.saved).toEqual([[obtained.sealed, expect.any(Number)]]);
+    expect(cache.saved[0]?.[1]).toBeGreaterThanOrEqual(before);
+    expect(cache.saved[0]?.[1]).toBeLessThanOrEqual(Date.now());
+    expect(lines).toEqual(['info: No cached token for this credential yet.', 'info: Saved.']);
+  });
+
+  it('warns about an entry sealed with another secret, then mints and saves', async () => {
+    const { inputs, binding, deps, lines } = setup();
+    const forged = sealToken(
+      {
+        accessToken: 'eyJ.forged.sig',
+        tokenType: 'bearer',
+        expiresIn: '86399',
+        expiresAt: new Date(Date.now() + 86_399_000),
+      },
+      'not-the-secret',
+      binding,
+      randomBytes,
+    );
+    const cache = memoryCache(forged);
+    const obtained = await obtainToken(inputs, binding, { ...deps, cache });
+    expect(obtained.source).toBe('minted');
+    expect(lines[0]).toMatch(
+      /^warning: The cached token fusion-token-v1-0123456789abcdef-1 does not open .* or forged; it is not used/,
+    );
+    expect(cache.saved).toHaveLength(1);
+  });
+
+  it('never looks at the cache when the sealed-token input is reused', async () => {
+    const { binding } = setup();
+    const { inputs, deps } = setup({ 'sealed-token': sealedFor(binding, 3 * 3600) });
+    const cache = memoryCache();
+    expect((await obtainToken(inputs, binding, { ...deps, cache })).source).toBe('sealed-token');
+    expect(cache.lookups).toBe(0);
+  });
+
+  it('takes a fresh cached token over a short-lived input', async () => {
+    const { binding } = setup();
+    const { inputs, deps } = setup({ 'sealed-token': sealedFor(binding, 10 * 60) });
+    const cache = memoryCache(sealedFor(binding, 3 * 3600));
+    expect((await obtainToken(inputs, binding, { ...deps, cache })).source).toBe('cache');
+  });
+
+  it('falls back to the longer-lived of two short tokens when IMS is down, and saves nothing', async () => {
+    const { binding } = setup();
+    const { inputs, deps } = setup({ 'sealed-token': sealedFor(binding, 10 * 60), retries: '0' });
+    const cached = sealedFor(binding, 40 * 60);
+    const cache = memoryCache(cached);
+    ims.setFallback({ kind: 'json', status: 500, body: { error: 'internal_error' } });
+    const obtained = await obtainToken(inputs, binding, { ...deps, cache });
+    expect(obtained.source).toBe('cache');
+    expect(obtained.sealed).toBe(cached);
+    expect(obtained.fallbackWarning).toMatch(/using the token from the Actions cache instead/);
+    expect(cache.saved).toEqual([]);
   });
 });

@@ -100,18 +100,18 @@ describe('wording', () => {
 
   it('says why a token that opened is not reused', () => {
     expect(notReusedLine(candidate(12 * MINUTE), { kind: 'short' }, 60 * MINUTE, NOW)).toBe(
-      'The token from the sealed-token input has 12 min left, less than min-remaining-minutes (60): asking IMS for a new one.',
+      'The token from the sealed-token input has 12 min left, less than min-remaining-minutes (60): not reused.',
     );
     expect(notReusedLine(candidate(-MINUTE, 'cache'), { kind: 'expired' }, 60 * MINUTE, NOW)).toBe(
-      'The token from the Actions cache expired at 2026-11-30T11:59:00.000Z: asking IMS for a new one.',
+      'The token from the Actions cache expired at 2026-11-30T11:59:00.000Z: not reused.',
     );
   });
 
   it('warns about a seal that does not open, with what to pass instead', () => {
     expect(unopenedWarning('does not open')).toMatch(
-      /^The sealed-token input does not open with the client secret for this repository, client, IMS and scopes: .* Asking IMS for a new token\. Pass the sealed-token output of an earlier job/,
+      /^The sealed-token input does not open with the client secret for this repository, client, IMS and scopes: .*; it is not used\. Pass the sealed-token output of an earlier job/,
     );
-    expect(unopenedWarning('is not base64url')).toMatch(/^The sealed-token input is not base64url\. Asking IMS/);
+    expect(unopenedWarning('is not base64url')).toMatch(/^The sealed-token input is not base64url; it is not used/);
   });
 
   it('says that revoke leaves a reused token alone', () => {

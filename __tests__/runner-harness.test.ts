@@ -140,6 +140,7 @@ describe('inputs', () => {
       INPUT_REVOKE: 'false',
       'INPUT_SEALED-TOKEN': '',
       'INPUT_MIN-REMAINING-MINUTES': '60',
+      INPUT_CACHE: 'false',
     });
     expect(() => inputEnvironment({ 'client-idd': 'x' })).toThrow('input client-idd is not declared in action.yml');
   });

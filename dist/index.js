@@ -31975,6 +31975,7 @@ const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'revoke',
     'sealed-token',
     'min-remaining-minutes',
+    'cache',
 ]));
 /** The defaults declared in action.yml (a test keeps the two equal). */
 const INPUT_DEFAULTS = {
@@ -31987,6 +31988,7 @@ const INPUT_DEFAULTS = {
     revoke: 'false',
     'sealed-token': '',
     'min-remaining-minutes': '60',
+    cache: 'false',
 };
 const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
@@ -32027,7 +32029,7 @@ function parseInputs(read) {
             throw error;
         }
     };
-    return {
+    const inputs = {
         clientId: parseClientId(valueOf('client-id')),
         clientSecrets: parseClientSecrets(valueOf('client-secret')),
         scopes: parsed('scopes', parseScopes),
@@ -32039,7 +32041,13 @@ function parseInputs(read) {
         revoke: parsed('revoke', (value) => inputs_parseBoolean('revoke', value)),
         sealedToken: valueOf('sealed-token'),
         minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
+        cache: parsed('cache', (value) => inputs_parseBoolean('cache', value)),
     };
+    if (inputs.cache && inputs.revoke) {
+        throw new InputError('Input cache must be false when revoke is true: a cached token must outlive the job, and revoke invalidates ' +
+            'it when the job ends. Use cache: true to share one token across runs, or revoke: true for a token that dies with the job.');
+    }
+    return inputs;
 }
 function tokenUrl(inputs) {
     return new URL(`${inputs.imsBaseUrl}${TOKEN_PATH}`);
@@ -32507,20 +32515,22 @@ function reusedLine(candidate, clientId, nowMs) {
 /** The one line that says why a token that opened is not reused. */
 function notReusedLine(candidate, verdict, minRemainingMs, nowMs) {
     const what = `The token from ${FROM[candidate.source]}`;
-    if (verdict.kind === 'expired') {
-        return `${what} expired at ${candidate.token.expiresAt.toISOString()}: asking IMS for a new one.`;
-    }
+    if (verdict.kind === 'expired')
+        return `${what} expired at ${candidate.token.expiresAt.toISOString()}: not reused.`;
     return (`${what} has ${formatDuration(secondsLeft(candidate.token, nowMs))} left, less than ` +
-        `min-remaining-minutes (${minRemainingMs / 60_000}): asking IMS for a new one.`);
+        `min-remaining-minutes (${minRemainingMs / 60_000}): not reused.`);
 }
+const UNOPENED = 'does not open with the client secret for this repository, client, IMS and scopes';
 /** The warning for a sealed-token input that does not open. */
 function unopenedWarning(problem) {
-    const why = problem === 'does not open'
-        ? 'does not open with the client secret for this repository, client, IMS and scopes: it was changed or cut, ' +
-            'or sealed with another client secret or for other inputs'
-        : problem;
-    return (`The sealed-token input ${why}. Asking IMS for a new token. Pass the sealed-token output of an earlier ` +
+    const why = problem === 'does not open' ? `${UNOPENED}: it was changed or cut, or sealed for other inputs` : problem;
+    return (`The sealed-token input ${why}; it is not used. Pass the sealed-token output of an earlier ` +
         'job of this run that used the same client-id, client-secret, scopes, org-id and ims-url.');
+}
+/** The warning for a cache entry that does not open: sealed with another secret, or forged. */
+function unopenedCacheWarning(key, problem) {
+    const why = problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
+    return `The cached token ${key} ${why}; it is not used, and a new token will replace it.`;
 }
 /** The line when no sealed token was given. */
 const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
@@ -32670,10 +32680,18 @@ function readPlaintext(plaintext) {
 
 
 
-/** Opens the sealed-token input; undefined (after one line) when it is empty or does not open. */
+function say(deps, line) {
+    if (line.warning)
+        deps.warn(line.text);
+    else
+        deps.log(line.text);
+}
+/** Opens the sealed-token input; undefined (after its one line) when it is empty or does not open. */
 function openInput(inputs, binding, deps) {
     if (inputs.sealedToken === '') {
-        deps.log(NO_SEALED_TOKEN_LINE);
+        // With the cache on, the cache's own line says what happens next.
+        if (deps.cache === undefined)
+            deps.log(NO_SEALED_TOKEN_LINE);
         return undefined;
     }
     const opened = openSealed(inputs.sealedToken, inputs.clientSecrets, binding);
@@ -32684,22 +32702,48 @@ function openInput(inputs, binding, deps) {
     deps.mask(opened.token.accessToken);
     return { source: 'sealed-token', token: opened.token, sealed: inputs.sealedToken };
 }
+/** Looks up and opens the newest cache entry; undefined (after its one line) when there is none to use. */
+async function openCached(cache, inputs, binding, deps) {
+    const found = await cache.lookup();
+    if (!('sealed' in found)) {
+        say(deps, found);
+        return undefined;
+    }
+    const opened = openSealed(found.sealed, inputs.clientSecrets, binding);
+    if (!opened.ok) {
+        deps.warn(unopenedCacheWarning(found.key, opened.problem));
+        return undefined;
+    }
+    deps.mask(opened.token.accessToken);
+    return { source: 'cache', token: opened.token, sealed: found.sealed };
+}
+/** The later-expiring of two fallbacks. */
+function longerLived(a, b) {
+    return a !== undefined && a.token.expiresAt >= b.token.expiresAt ? a : b;
+}
 async function obtainToken(inputs, binding, deps) {
     let fallback;
-    const candidate = openInput(inputs, binding, deps);
-    if (candidate !== undefined) {
+    // The input first: it wins over the cache when it opens.
+    const sources = [
+        () => openInput(inputs, binding, deps),
+    ];
+    const { cache } = deps;
+    if (cache !== undefined)
+        sources.push(() => openCached(cache, inputs, binding, deps));
+    for (const open of sources) {
+        const candidate = await open();
+        if (candidate === undefined)
+            continue;
         const verdict = judgeReuse(candidate.token, deps.now(), inputs.minRemainingMs);
         if (verdict.kind === 'reuse')
             return { token: candidate.token, source: candidate.source, sealed: candidate.sealed };
         deps.log(notReusedLine(candidate, verdict, inputs.minRemainingMs, deps.now()));
         if (verdict.kind === 'short')
-            fallback = candidate;
+            fallback = longerLived(fallback, candidate);
     }
+    let minted;
     try {
-        const { token, secretPosition } = await mintToken(inputs, deps);
-        deps.mask(token.accessToken);
-        const secret = inputs.clientSecrets[secretPosition - 1];
-        return { token, source: 'minted', sealed: sealToken(token, secret, binding, deps.randomBytes), secretPosition };
+        minted = await mintToken(inputs, deps);
     }
     catch (error) {
         if (!(error instanceof MintError))
@@ -32707,6 +32751,7 @@ async function obtainToken(inputs, binding, deps) {
         const decision = judgeFallback(error, fallback, deps.now());
         if (!decision.use || fallback === undefined)
             throw error;
+        // A fallback is never saved again: the next run asks IMS as soon as it can.
         return {
             token: fallback.token,
             source: fallback.source,
@@ -32714,6 +32759,13 @@ async function obtainToken(inputs, binding, deps) {
             fallbackWarning: decision.warning,
         };
     }
+    const { token, secretPosition } = minted;
+    deps.mask(token.accessToken);
+    const secret = inputs.clientSecrets[secretPosition - 1];
+    const sealed = sealToken(token, secret, binding, deps.randomBytes);
+    if (cache !== undefined)
+        say(deps, await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000));
+    return { token, source: 'minted', sealed, secretPosition };
 }
 
 ;// CONCATENATED MODULE: ./src/revoke.ts

@@ -31721,6 +31721,7 @@ const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'revoke',
     'sealed-token',
     'min-remaining-minutes',
+    'cache',
 ]));
 /** The defaults declared in action.yml (a test keeps the two equal). */
 const INPUT_DEFAULTS = {
@@ -31733,6 +31734,7 @@ const INPUT_DEFAULTS = {
     revoke: 'false',
     'sealed-token': '',
     'min-remaining-minutes': '60',
+    cache: 'false',
 };
 const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
@@ -31773,7 +31775,7 @@ function parseInputs(read) {
             throw error;
         }
     };
-    return {
+    const inputs = {
         clientId: parseClientId(valueOf('client-id')),
         clientSecrets: parseClientSecrets(valueOf('client-secret')),
         scopes: parsed('scopes', parseScopes),
@@ -31785,7 +31787,13 @@ function parseInputs(read) {
         revoke: parsed('revoke', (value) => parseBoolean('revoke', value)),
         sealedToken: valueOf('sealed-token'),
         minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
+        cache: parsed('cache', (value) => parseBoolean('cache', value)),
     };
+    if (inputs.cache && inputs.revoke) {
+        throw new InputError('Input cache must be false when revoke is true: a cached token must outlive the job, and revoke invalidates ' +
+            'it when the job ends. Use cache: true to share one token across runs, or revoke: true for a token that dies with the job.');
+    }
+    return inputs;
 }
 function tokenUrl(inputs) {
     return new URL(`${inputs.imsBaseUrl}${TOKEN_PATH}`);

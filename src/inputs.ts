@@ -15,6 +15,7 @@ export const INPUT_NAMES = [
   'revoke',
   'sealed-token',
   'min-remaining-minutes',
+  'cache',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -30,6 +31,7 @@ export const INPUT_DEFAULTS = {
   revoke: 'false',
   'sealed-token': '',
   'min-remaining-minutes': '60',
+  cache: 'false',
 } as const satisfies Partial<Record<InputName, string>>;
 
 const MAX_RETRIES = 10;
@@ -56,6 +58,8 @@ export interface ActionInputs {
   readonly sealedToken: string;
   /** Reuse a token only while it has at least this long left. */
   readonly minRemainingMs: number;
+  /** Keep the sealed token in the Actions cache and reuse it in later runs. */
+  readonly cache: boolean;
 }
 
 /** Returns an input's value, trimmed, or '' when it is not set. */
@@ -94,7 +98,7 @@ export function parseInputs(read: InputReader): ActionInputs {
       throw error;
     }
   };
-  return {
+  const inputs: ActionInputs = {
     clientId: parseClientId(valueOf('client-id')),
     clientSecrets: parseClientSecrets(valueOf('client-secret')),
     scopes: parsed('scopes', parseScopes),
@@ -106,7 +110,15 @@ export function parseInputs(read: InputReader): ActionInputs {
     revoke: parsed('revoke', (value) => parseBoolean('revoke', value)),
     sealedToken: valueOf('sealed-token'),
     minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
+    cache: parsed('cache', (value) => parseBoolean('cache', value)),
   };
+  if (inputs.cache && inputs.revoke) {
+    throw new InputError(
+      'Input cache must be false when revoke is true: a cached token must outlive the job, and revoke invalidates ' +
+        'it when the job ends. Use cache: true to share one token across runs, or revoke: true for a token that dies with the job.',
+    );
+  }
+  return inputs;
 }
 
 export function tokenUrl(inputs: Pick<ActionInputs, 'imsBaseUrl'>): URL {

@@ -14,15 +14,35 @@ import {
   judgeFallback,
   judgeReuse,
   notReusedLine,
+  unopenedCacheWarning,
   unopenedWarning,
 } from './reuse.js';
 import { type RandomBytes, type SealBinding, openSealed, sealToken } from './seal.js';
+
+/** One line for the log: info, or a warning. */
+export interface LogLine {
+  readonly text: string;
+  readonly warning: boolean;
+}
+
+/**
+ * The Actions cache as obtainToken sees it: src/cache.ts, loaded only with
+ * cache: true. Neither call ever throws; each outcome but a hit is one line.
+ */
+export interface TokenCache {
+  /** The newest entry for this credential. */
+  lookup(): Promise<{ readonly key: string; readonly sealed: string } | LogLine>;
+  /** Keeps a sealed token that this step minted at mintedAtMs. */
+  save(sealed: string, mintedAtMs: number): Promise<LogLine>;
+}
 
 export interface ObtainDependencies extends AttemptDependencies {
   readonly randomBytes: RandomBytes;
   /** Registers a value with the runner's masking, before any line can show it. */
   readonly mask: (value: string) => void;
   readonly warn: (line: string) => void;
+  /** Present with cache: true. */
+  readonly cache?: TokenCache | undefined;
 }
 
 export interface Obtained {
@@ -36,10 +56,16 @@ export interface Obtained {
   readonly fallbackWarning?: string;
 }
 
-/** Opens the sealed-token input; undefined (after one line) when it is empty or does not open. */
+function say(deps: ObtainDependencies, line: LogLine): void {
+  if (line.warning) deps.warn(line.text);
+  else deps.log(line.text);
+}
+
+/** Opens the sealed-token input; undefined (after its one line) when it is empty or does not open. */
 function openInput(inputs: ActionInputs, binding: SealBinding, deps: ObtainDependencies): ReuseCandidate | undefined {
   if (inputs.sealedToken === '') {
-    deps.log(NO_SEALED_TOKEN_LINE);
+    // With the cache on, the cache's own line says what happens next.
+    if (deps.cache === undefined) deps.log(NO_SEALED_TOKEN_LINE);
     return undefined;
   }
   const opened = openSealed(inputs.sealedToken, inputs.clientSecrets, binding);
@@ -51,29 +77,61 @@ function openInput(inputs: ActionInputs, binding: SealBinding, deps: ObtainDepen
   return { source: 'sealed-token', token: opened.token, sealed: inputs.sealedToken };
 }
 
+/** Looks up and opens the newest cache entry; undefined (after its one line) when there is none to use. */
+async function openCached(
+  cache: TokenCache,
+  inputs: ActionInputs,
+  binding: SealBinding,
+  deps: ObtainDependencies,
+): Promise<ReuseCandidate | undefined> {
+  const found = await cache.lookup();
+  if (!('sealed' in found)) {
+    say(deps, found);
+    return undefined;
+  }
+  const opened = openSealed(found.sealed, inputs.clientSecrets, binding);
+  if (!opened.ok) {
+    deps.warn(unopenedCacheWarning(found.key, opened.problem));
+    return undefined;
+  }
+  deps.mask(opened.token.accessToken);
+  return { source: 'cache', token: opened.token, sealed: found.sealed };
+}
+
+/** The later-expiring of two fallbacks. */
+function longerLived(a: ReuseCandidate | undefined, b: ReuseCandidate): ReuseCandidate {
+  return a !== undefined && a.token.expiresAt >= b.token.expiresAt ? a : b;
+}
+
 export async function obtainToken(
   inputs: ActionInputs,
   binding: SealBinding,
   deps: ObtainDependencies,
 ): Promise<Obtained> {
   let fallback: ReuseCandidate | undefined;
-  const candidate = openInput(inputs, binding, deps);
-  if (candidate !== undefined) {
+  // The input first: it wins over the cache when it opens.
+  const sources: (() => ReuseCandidate | undefined | Promise<ReuseCandidate | undefined>)[] = [
+    () => openInput(inputs, binding, deps),
+  ];
+  const { cache } = deps;
+  if (cache !== undefined) sources.push(() => openCached(cache, inputs, binding, deps));
+  for (const open of sources) {
+    const candidate = await open();
+    if (candidate === undefined) continue;
     const verdict = judgeReuse(candidate.token, deps.now(), inputs.minRemainingMs);
     if (verdict.kind === 'reuse') return { token: candidate.token, source: candidate.source, sealed: candidate.sealed };
     deps.log(notReusedLine(candidate, verdict, inputs.minRemainingMs, deps.now()));
-    if (verdict.kind === 'short') fallback = candidate;
+    if (verdict.kind === 'short') fallback = longerLived(fallback, candidate);
   }
 
+  let minted: Awaited<ReturnType<typeof mintToken>>;
   try {
-    const { token, secretPosition } = await mintToken(inputs, deps);
-    deps.mask(token.accessToken);
-    const secret = inputs.clientSecrets[secretPosition - 1] as string;
-    return { token, source: 'minted', sealed: sealToken(token, secret, binding, deps.randomBytes), secretPosition };
+    minted = await mintToken(inputs, deps);
   } catch (error) {
     if (!(error instanceof MintError)) throw error;
     const decision = judgeFallback(error, fallback, deps.now());
     if (!decision.use || fallback === undefined) throw error;
+    // A fallback is never saved again: the next run asks IMS as soon as it can.
     return {
       token: fallback.token,
       source: fallback.source,
@@ -81,4 +139,11 @@ export async function obtainToken(
       fallbackWarning: decision.warning,
     };
   }
+  const { token, secretPosition } = minted;
+  deps.mask(token.accessToken);
+  const secret = inputs.clientSecrets[secretPosition - 1] as string;
+  const sealed = sealToken(token, secret, binding, deps.randomBytes);
+  if (cache !== undefined)
+    say(deps, await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000));
+  return { token, source: 'minted', sealed, secretPosition };
 }

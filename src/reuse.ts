@@ -59,26 +59,29 @@ export function notReusedLine(
   nowMs: number,
 ): string {
   const what = `The token from ${FROM[candidate.source]}`;
-  if (verdict.kind === 'expired') {
-    return `${what} expired at ${candidate.token.expiresAt.toISOString()}: asking IMS for a new one.`;
-  }
+  if (verdict.kind === 'expired') return `${what} expired at ${candidate.token.expiresAt.toISOString()}: not reused.`;
   return (
     `${what} has ${formatDuration(secondsLeft(candidate.token, nowMs))} left, less than ` +
-    `min-remaining-minutes (${minRemainingMs / 60_000}): asking IMS for a new one.`
+    `min-remaining-minutes (${minRemainingMs / 60_000}): not reused.`
   );
 }
 
+const UNOPENED = 'does not open with the client secret for this repository, client, IMS and scopes';
+
 /** The warning for a sealed-token input that does not open. */
 export function unopenedWarning(problem: SealProblem): string {
-  const why =
-    problem === 'does not open'
-      ? 'does not open with the client secret for this repository, client, IMS and scopes: it was changed or cut, ' +
-        'or sealed with another client secret or for other inputs'
-      : problem;
+  const why = problem === 'does not open' ? `${UNOPENED}: it was changed or cut, or sealed for other inputs` : problem;
   return (
-    `The sealed-token input ${why}. Asking IMS for a new token. Pass the sealed-token output of an earlier ` +
+    `The sealed-token input ${why}; it is not used. Pass the sealed-token output of an earlier ` +
     'job of this run that used the same client-id, client-secret, scopes, org-id and ims-url.'
   );
+}
+
+/** The warning for a cache entry that does not open: sealed with another secret, or forged. */
+export function unopenedCacheWarning(key: string, problem: SealProblem): string {
+  const why =
+    problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
+  return `The cached token ${key} ${why}; it is not used, and a new token will replace it.`;
 }
 
 /** The line when no sealed token was given. */

@@ -73,6 +73,7 @@ const LOOKALIKES: Record<InputName, readonly string[]> = {
   'export-env': ['yes', '1', 'on', 'tRue', 'true\n', 'ｔrue'],
   revoke: ['yes', '0', 'off', 'fALSE', 'false ', 'ｆalse'],
   'sealed-token': ['fta1.', 'fta1.AAAA', 'fta2.abc', 'fta1.!!!!', 'fta1.' + 'A'.repeat(70_000), '::add-mask::x'],
+  cache: ['yes', '1', 'on', 'TRUE ', 'ｔrue'],
   'min-remaining-minutes': ['1381', '-1', '60.5', '６0', '1e2', ' ', '0x3c', '99999999999999999999'],
 };
 
@@ -163,6 +164,7 @@ export function validInputs(
     revoke: 'false',
     'sealed-token': '',
     'min-remaining-minutes': '60',
+    cache: 'false',
   };
 }
 
