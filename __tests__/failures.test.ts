@@ -33,6 +33,15 @@ describe('redaction', () => {
     expect(redact(JSON.stringify({ echo: secret }), [secret])).toBe('{"echo":"***"}');
   });
 
+  it('hides a secret whole even when part of it looks like a token', () => {
+    const secret = 'p8e-AbCeyJdEf9';
+    expect(redact(`echo ${secret}.`, [secret])).toBe('echo ***.');
+  });
+
+  it('hides the longer of two secrets whole when it holds the shorter one', () => {
+    expect(redact('echo abcdefgh-then-more', ['abcdefgh', 'abcdefgh-then-more'])).toBe('echo ***');
+  });
+
   it('hides an access_token value that holds escaped quotes', () => {
     expect(redact('{"access_token":"tok\\"LEAKEDTAIL","expires_in":"x"}', [])).toBe(
       '{"access_token":"***","expires_in":"x"}',

@@ -31737,7 +31737,9 @@ function quote(value, max = 60) {
 }
 /**
  * The forms in which a secret can come back from something that echoes it:
- * as is, percent-encoded, form-encoded (as sent), and JSON-escaped.
+ * as is, percent-encoded, form-encoded (as sent), JSON-escaped, and as a
+ * header echoes it (Node reads header values as Latin-1, so a UTF-8 echo of
+ * a non-ASCII secret arrives as its bytes, one character each).
  */
 function secretForms(secret) {
     return [
@@ -31746,6 +31748,7 @@ function secretForms(secret) {
             encodeURIComponent(secret),
             new URLSearchParams({ s: secret }).toString().slice(2),
             JSON.stringify(secret).slice(1, -1),
+            Buffer.from(secret, 'utf8').toString('latin1'),
         ]),
     ];
 }
@@ -31765,21 +31768,30 @@ const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")(?:[^"\\]|\\.)*/g;
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
 function redact(text, secrets) {
-    let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
-    for (const secret of secrets) {
-        for (const form of secretForms(secret))
-            redacted = redacted.split(form).join(MASK);
-    }
-    return redacted;
+    // Whole values first, the longest first (as the runner masks): a token
+    // pattern or a shorter value taken out before would leave a piece of a secret.
+    const forms = [...new Set(secrets.flatMap(secretForms))]
+        .filter((form) => form !== '')
+        .sort((a, b) => b.length - a.length);
+    let redacted = text;
+    for (const form of forms)
+        redacted = redacted.split(form).join(MASK);
+    return redacted.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
 }
 /** A short single-line excerpt of an answer body, safe to print. */
 function excerpt(body, secrets) {
     const line = redact(body, secrets).replace(WHITESPACE_OR_CONTROL, ' ').trim();
     return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
-/** A header's value from an answer, safe and short enough for a log line. */
+/**
+ * Text from an answer, safe and short enough for a log line: redacted whole,
+ * then cut. Cut first, it could end in a piece of a secret that no mask hides.
+ */
+function answerText(text, max, secrets) {
+    return visible(redact(text, secrets).slice(0, max));
+}
 function headerText(value, secrets) {
-    return visible(redact(value.slice(0, 100), secrets));
+    return answerText(value, 100, secrets);
 }
 function debugIdNote(debugId, secrets) {
     return debugId ? ` (x-debug-id: ${headerText(debugId, secrets)})` : '';
@@ -31809,8 +31821,8 @@ function hintFor(error, retryable, debugId, context) {
 /** An RFC 6749 error answer from IMS: {"error": ..., "error_description": ...}. */
 function imsErrorFailure(status, error, description, debugId, retryable, context) {
     // IMS's own words, but still text from the network: shown visibly, and short.
-    const code = visible(redact(error, context.secrets).slice(0, 100));
-    const detail = description ? `: ${visible(redact(description, context.secrets).slice(0, 300))}` : '';
+    const code = answerText(error, 100, context.secrets);
+    const detail = description ? `: ${answerText(description, 300, context.secrets)}` : '';
     return {
         retryable,
         summary: `HTTP ${status} ${code}`,
