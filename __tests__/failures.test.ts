@@ -11,6 +11,7 @@ import {
   networkFailure,
   redact,
   redirectFailure,
+  TLS_OVERRIDE_IGNORED_WARNING,
 } from '../src/failures.js';
 
 const SECRET = 'p8e-s3cr+t&x=1';
@@ -271,6 +272,14 @@ describe('final message', () => {
     );
     expect(rotationWarning(3)).toMatch(
       /^IMS accepted client-secret line 3 and rejected lines 1 to 2 with invalid_client\./,
+    );
+  });
+});
+
+describe('NODE_TLS_REJECT_UNAUTHORIZED=0', () => {
+  it('is answered with a warning that it is ignored, and what to set instead', () => {
+    expect(TLS_OVERRIDE_IGNORED_WARNING).toMatch(
+      /^NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, .*client secret\. .*set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate\.$/,
     );
   });
 });

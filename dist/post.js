@@ -32156,6 +32156,9 @@ function rotationWarning(position) {
     return (`IMS accepted client-secret line ${position} and rejected ${lines(position - 1)} with invalid_client. ` +
         'When the secret rotation is complete, remove the rejected secret from the repository secret.');
 }
+/** The warning when the job sets NODE_TLS_REJECT_UNAUTHORIZED=0, which would turn certificate checks off. */
+const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, because its ' +
+    `requests carry the client secret. ${TLS_HINT}`;
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
@@ -32166,6 +32169,7 @@ const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(imp
 // with a limit on its total time and on the size of the answer. Proxies
 // (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
 // Redirects are never followed: a 3xx is returned like any other answer.
+// Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
 
 
 
@@ -32198,6 +32202,22 @@ function flattenHeaders(headers) {
     }
     return flat;
 }
+/**
+ * The agent @actions/http-client picks for the URL, made to verify every
+ * certificate: Node's default follows NODE_TLS_REJECT_UNAUTHORIZED, which a
+ * job may set to 0 for some other tool, and the request carries the client
+ * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
+ * it takes those for IMS from its own options, and those for an https://
+ * proxy from its proxy options.
+ */
+function verifyingAgent(client, url) {
+    const agent = client.getAgent(url.href);
+    const tls = agent;
+    tls.options.rejectUnauthorized = true;
+    if (tls.proxyOptions)
+        tls.proxyOptions.rejectUnauthorized = true;
+    return agent;
+}
 function createPost() {
     // Only its agent is used: the one @actions/http-client picks for the URL and
     // the proxy settings. The request itself is made here, to bound its time.
@@ -32226,7 +32246,8 @@ function post(client, request) {
         const transport = url.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
         const req = transport.request(url, {
             method: 'POST',
-            agent: client.getAgent(url.href),
+            agent: verifyingAgent(client, url),
+            rejectUnauthorized: true,
             headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
         }, (res) => {
             const declared = Number(res.headers['content-length']);
@@ -32485,6 +32506,7 @@ async function revokeToken(inputs, accessToken, deps) {
 // the slice of @actions/core they use, masking, and the real dependencies.
 
 
+
 function systemDependencies(log) {
     return {
         post: createPost(),
@@ -32506,6 +32528,18 @@ function maskSecret(actions, value) {
         if (form.trim() !== '')
             actions.setSecret(form);
     }
+}
+/**
+ * A job may set NODE_TLS_REJECT_UNAUTHORIZED=0 for some other tool; the
+ * transport verifies certificates all the same. Says so, once, before the
+ * first request, and drops the variable from this process: left set, Node
+ * would print its own warning that certificate checks are off.
+ */
+function ignoreTlsOverride(actions) {
+    if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] !== '0')
+        return;
+    actions.warning(TLS_OVERRIDE_IGNORED_WARNING);
+    delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
 }
 /**
  * Runs a step as the whole of its process, then ends the process with the
@@ -32548,6 +32582,7 @@ async function runPost(actions = core_namespaceObject, deps = systemDependencies
             return;
         }
         const inputs = parseInputs((name) => actions.getInput(name));
+        ignoreTlsOverride(actions);
         await revokeToken(inputs, plan.token, deps);
         actions.info(`Revoked the IMS access token of client ${visible(inputs.clientId)}.`);
     }

@@ -283,3 +283,8 @@ export function rotationWarning(position: number): string {
     'When the secret rotation is complete, remove the rejected secret from the repository secret.'
   );
 }
+
+/** The warning when the job sets NODE_TLS_REJECT_UNAUTHORIZED=0, which would turn certificate checks off. */
+export const TLS_OVERRIDE_IGNORED_WARNING =
+  'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, because its ' +
+  `requests carry the client secret. ${TLS_HINT}`;

@@ -7,7 +7,13 @@ import { rotationWarning } from './failures.js';
 import { InputError, parseInputs } from './inputs.js';
 import { MintError, mintToken } from './mint.js';
 import { STATE_EXPIRES_AT, STATE_TOKEN } from './revoke.js';
-import { type ActionsCore, maskSecret, systemDependencies, unexpectedErrorMessage } from './shell.js';
+import {
+  type ActionsCore,
+  ignoreTlsOverride,
+  maskSecret,
+  systemDependencies,
+  unexpectedErrorMessage,
+} from './shell.js';
 import { visible } from './text.js';
 
 export function formatDuration(seconds: number): string {
@@ -24,6 +30,7 @@ export async function run(
   try {
     // Mask first: nothing, not even a validation error, may come before it.
     maskSecret(actions, actions.getInput('client-secret'));
+    ignoreTlsOverride(actions);
     const inputs = parseInputs((name) => actions.getInput(name));
 
     const { token, secretPosition } = await mintToken(inputs, deps);
