@@ -1,9 +1,12 @@
 // The README must not drift from action.yml: the inputs and outputs tables
 // list exactly the declared names, in order, with the same required flags and
-// defaults. Examples must use all four Fusion API headers.
+// defaults. Nor from the code: where it lists the statuses that are retried,
+// they are exactly those src/retry.ts retries. Examples must use all four
+// Fusion API headers.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { RETRYABLE_STATUSES } from '../src/retry.js';
 import { ROOT, readActionMetadata } from '../testbed/runner.js';
 
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -86,6 +89,83 @@ describe('README', () => {
 
   it('links every example workflow', () => {
     for (const example of readdirSync(path.join(ROOT, 'examples'))) expect(README).toContain(`examples/${example}`);
+  });
+});
+
+/** Paragraphs, list items and table rows: the units in which the README says one thing. */
+function blocks(markdown: string): string[] {
+  const found: string[] = [];
+  let current: string[] = [];
+  const flush = (): void => {
+    if (current.length > 0) found.push(current.join(' '));
+    current = [];
+  };
+  for (const line of markdown.split('\n')) {
+    if (line.trim() === '' || line.startsWith('|') || /^\s*([-*]|\d+\.) /.test(line)) flush();
+    if (line.trim() !== '') current.push(line.trim());
+  }
+  flush();
+  return found;
+}
+
+/**
+ * What the README gets wrong about the statuses that are retried, given the
+ * code's list: in any block that speaks of retrying, a list of statuses
+ * (`HTTP 408, 429 and 500`) that is not exactly that list, or a status class
+ * (`5xx`) that claims statuses it is not. Also a README with no such list.
+ */
+function retryDrift(markdown: string, retried: readonly number[]): string[] {
+  const expected = [...retried].sort((a, b) => a - b).join(', ');
+  const problems: string[] = [];
+  let lists = 0;
+  for (const block of blocks(markdown).filter((text) => /\bretr(y|ies|ied)\b/i.test(text))) {
+    for (const [list] of block.matchAll(/HTTP \d{3}(?:(?:, |,? and |,? or )\d{3})+/g)) {
+      lists++;
+      const named = [...list.matchAll(/\d{3}/g)].map(([status]) => Number(status)).sort((a, b) => a - b);
+      if (named.join(', ') !== expected) problems.push(`${list} (the code retries ${expected})`);
+    }
+    for (const [statusClass] of block.matchAll(/\b\d[xX]{2}\b/g))
+      problems.push(`${statusClass} (the code retries ${expected})`);
+  }
+  if (lists === 0) problems.push('no list of the retried statuses');
+  return problems;
+}
+
+describe('README on retries', () => {
+  const retried = [...RETRYABLE_STATUSES];
+
+  it('names exactly the statuses src/retry.ts retries, wherever it lists retried statuses', () => {
+    expect(retryDrift(README, retried)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a status dropped from a list',
+      (text: string) => text.replace(/(HTTP 408, 429), 500/, '$1'),
+      'HTTP 408, 429, 502, 503 and 504 (the code retries 408, 429, 500, 502, 503, 504)',
+    ],
+    [
+      'a status class',
+      (text: string) => text.replace(/HTTP 408, 429, 500, 502, 503 and 504/, 'HTTP 429, 5xx'),
+      '5xx (the code retries 408, 429, 500, 502, 503, 504)',
+    ],
+    [
+      'no list at all',
+      (text: string) => text.replace(/HTTP \d{3}(?:(?:,\s+|,?\s+and\s+|,?\s+or\s+)\d{3})+/g, 'some statuses'),
+      'no list of the retried statuses',
+    ],
+  ])('sees drift: %s', (_what, change, problem) => {
+    const changed = change(README);
+    expect(changed).not.toBe(README);
+    expect(retryDrift(changed, retried)).toEqual([problem]);
+  });
+
+  it('sees drift: the code retrying another status, or one fewer', () => {
+    // Every list in the README is then wrong.
+    const lists = retryDrift(README, []).length;
+    expect(lists).toBeGreaterThanOrEqual(2);
+    expect(retryDrift(README, [...retried, 507])).toHaveLength(lists);
+    expect(retryDrift(README, retried.slice(1))).toHaveLength(lists);
   });
 });
 

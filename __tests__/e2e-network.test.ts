@@ -6,10 +6,11 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { TLS_OVERRIDE_IGNORED_WARNING } from '../src/failures.js';
 import { expectFailure, runAudited } from '../testbed/audit.js';
 import { ConnectProxy } from '../testbed/connect-proxy.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
-import type { RunResult } from '../testbed/runner.js';
+import { type RunResult, readActionMetadata, stateEnvironment } from '../testbed/runner.js';
 import { createCertificateAuthority } from '../testbed/tls.js';
 
 const CLIENT = { clientId: 'net-client', clientSecret: 'net+secret/&=ü', scopes: FUSION_SCOPES };
@@ -84,6 +85,61 @@ describe('HTTPS with a private CA', () => {
         `^Could not get an Adobe IMS access token after 1 attempt \\(not retried: [^)]*\\)\\. The TLS connection to localhost:${ims.port} failed: .*\\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\\)\\. .*NODE_EXTRA_CA_CERTS`,
       ),
     );
+  });
+});
+
+describe('NODE_TLS_REJECT_UNAUTHORIZED=0, set in the job for another tool', () => {
+  const CHECKS_OFF = { NODE_TLS_REJECT_UNAUTHORIZED: '0' };
+  const ignoredWarnings = (result: RunResult): string[] =>
+    result.log.filter((line) => line.includes('NODE_TLS_REJECT_UNAUTHORIZED'));
+
+  it('is ignored: an unverifiable certificate fails the step, nothing is sent, and one warning says so', async () => {
+    const result = await run(ims.urlFor('localhost'), CHECKS_OFF);
+    const message = expectFailure(result);
+    expect(message).toMatch(
+      new RegExp(
+        `^Could not get an Adobe IMS access token after 1 attempt \\(not retried: [^)]*\\)\\. The TLS connection to localhost:${ims.port} failed: .*\\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\\)\\. `,
+      ),
+    );
+    expect(ims.connections).toBe(1);
+    expect(ims.requests).toHaveLength(0);
+    expect(ignoredWarnings(result)).toEqual([`Warning: ${TLS_OVERRIDE_IGNORED_WARNING}`]);
+  });
+
+  it('is ignored inside a CONNECT tunnel too', async () => {
+    const result = await run(ims.urlFor(IMS_HOST), { ...CHECKS_OFF, HTTPS_PROXY: proxy.url() });
+    expect(expectFailure(result)).toMatch(
+      new RegExp(`The TLS connection to ${IMS_HOST}:${ims.port} through the proxy ${proxy.url()} failed: `),
+    );
+    expect(proxy.tunnels).toEqual([{ target: `${IMS_HOST}:${ims.port}`, status: 200 }]);
+    expect(ims.requests).toHaveLength(0);
+    expect(ignoredWarnings(result)).toEqual([`Warning: ${TLS_OVERRIDE_IGNORED_WARNING}`]);
+  });
+
+  it('is ignored by the post step, which sends nothing to a server it cannot verify', async () => {
+    const inputs = { revoke: 'true' };
+    const main = await run(ims.urlFor('localhost'), { NODE_EXTRA_CA_CERTS: caFile }, inputs);
+    expectToken(main, ims);
+    const post = await runAudited(
+      {
+        inputs: {
+          'client-id': CLIENT.clientId,
+          'client-secret': CLIENT.clientSecret,
+          'ims-url': ims.urlFor('localhost'),
+          ...inputs,
+        },
+        entry: readActionMetadata().runs.post,
+        env: { ...stateEnvironment(main.state), ...CHECKS_OFF },
+      },
+      { emulators: [ims] },
+    );
+    expect(post.exitCode).toBe(0);
+    expect(ignoredWarnings(post)).toEqual([`Warning: ${TLS_OVERRIDE_IGNORED_WARNING}`]);
+    expect(post.log.at(-1)).toMatch(
+      /^Warning: Could not revoke the access token after 1 attempt .* The TLS connection to /,
+    );
+    expect(ims.requests.map((request) => request.url)).toEqual(['/ims/token/v3']);
+    expect(ims.revoked).toEqual([]);
   });
 });
 

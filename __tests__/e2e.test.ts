@@ -220,6 +220,22 @@ describe('permanent failures', () => {
     expect(message).toContain('HTTP 400 bad_request: bad client_secret *** for ***');
   });
 
+  // The runner masks whole values only: a header cut before it is redacted would show a piece
+  // (at 88, 12 characters: what the leak audit looks for; at 90, the 10 of the original report).
+  it.each([88, 90])('never shows a piece of a secret echoed at offset %d of the headers it quotes', async (offset) => {
+    const echoed = `${'x'.repeat(offset)}${CLIENT.clientSecret}`;
+    ims.enqueue({
+      kind: 'raw',
+      status: 502,
+      contentType: echoed,
+      body: '<html>Bad gateway</html>',
+      headers: { 'x-debug-id': echoed },
+    });
+    const message = expectFailure(await run({ retries: '0' }));
+    const masked = `${'x'.repeat(offset)}***`;
+    expect(message).toContain(`(content type ${masked}) (x-debug-id: ${masked}): "<html>Bad gateway</html>"`);
+  });
+
   it('reports an HTML page on 200 with its status, content type and an excerpt', async () => {
     ims.enqueue({
       kind: 'raw',

@@ -11,6 +11,7 @@ import {
   networkFailure,
   redact,
   redirectFailure,
+  TLS_OVERRIDE_IGNORED_WARNING,
 } from '../src/failures.js';
 
 const SECRET = 'p8e-s3cr+t&x=1';
@@ -31,6 +32,15 @@ describe('redaction', () => {
   it('hides a secret echoed inside JSON', () => {
     const secret = 'p8e-"quoted"\\slash';
     expect(redact(JSON.stringify({ echo: secret }), [secret])).toBe('{"echo":"***"}');
+  });
+
+  it('hides a secret whole even when part of it looks like a token', () => {
+    const secret = 'p8e-AbCeyJdEf9';
+    expect(redact(`echo ${secret}.`, [secret])).toBe('echo ***.');
+  });
+
+  it('hides the longer of two secrets whole when it holds the shorter one', () => {
+    expect(redact('echo abcdefgh-then-more', ['abcdefgh', 'abcdefgh-then-more'])).toBe('echo ***');
   });
 
   it('hides an access_token value that holds escaped quotes', () => {
@@ -262,6 +272,14 @@ describe('final message', () => {
     );
     expect(rotationWarning(3)).toMatch(
       /^IMS accepted client-secret line 3 and rejected lines 1 to 2 with invalid_client\./,
+    );
+  });
+});
+
+describe('NODE_TLS_REJECT_UNAUTHORIZED=0', () => {
+  it('is answered with a warning that it is ignored, and what to set instead', () => {
+    expect(TLS_OVERRIDE_IGNORED_WARNING).toMatch(
+      /^NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, .*client secret\. .*set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate\.$/,
     );
   });
 });

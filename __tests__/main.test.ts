@@ -1,6 +1,7 @@
 // The main step in-process: real transport to the IMS emulator, with a
 // recording stand-in for @actions/core to check what is masked, in which order.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { TLS_OVERRIDE_IGNORED_WARNING } from '../src/failures.js';
 import { run } from '../src/main.js';
 import { formatDuration } from '../src/text.js';
 import { maskSecret, systemDependencies } from '../src/shell.js';
@@ -115,6 +116,36 @@ describe('run', () => {
       ['failed', 'Input retries must be a whole number from 0 to 10, got "many".'],
     ]);
     expect(ims.requests).toHaveLength(0);
+  });
+
+  it('warns once, after masking, that NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored, and drops it', async () => {
+    process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+    try {
+      const { actions, events } = recordingCore({ ...baseInputs(), retries: 'many' });
+      await run(actions);
+      expect(events).toEqual([
+        ['secret', CLIENT.clientSecret],
+        ['secret', ENCODED_SECRET],
+        ['warning', TLS_OVERRIDE_IGNORED_WARNING],
+        ['failed', 'Input retries must be a whole number from 0 to 10, got "many".'],
+      ]);
+      // Left set, Node would print its own warning that checks are off.
+      expect(process.env['NODE_TLS_REJECT_UNAUTHORIZED']).toBeUndefined();
+    } finally {
+      delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    }
+  });
+
+  it('says nothing of NODE_TLS_REJECT_UNAUTHORIZED when it does not turn checks off', async () => {
+    process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '1';
+    try {
+      const { actions, events } = recordingCore(baseInputs());
+      await run(actions);
+      expect(events.filter(([kind]) => kind === 'warning')).toEqual([]);
+      expect(process.env['NODE_TLS_REJECT_UNAUTHORIZED']).toBe('1');
+    } finally {
+      delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    }
   });
 
   it('fails with the IMS explanation and sets no output', async () => {

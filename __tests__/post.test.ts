@@ -1,6 +1,7 @@
 // The post step in-process, and its plan: real transport to the IMS emulator's
 // invalidation endpoint, a recording stand-in for @actions/core.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { TLS_OVERRIDE_IGNORED_WARNING } from '../src/failures.js';
 import { runPost } from '../src/post.js';
 import { planRevocation } from '../src/revoke.js';
 import { systemDependencies } from '../src/shell.js';
@@ -101,6 +102,32 @@ describe('runPost', () => {
       client_secret: CLIENT.clientSecret,
       cascading: 'all',
     });
+  });
+
+  it('warns once that NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored before it talks to IMS, and only then', async () => {
+    process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+    try {
+      const off = recordingCore(inputs({ revoke: 'false' }), { token: 'tok', 'expires-at': LATER });
+      await runPost(
+        off.actions,
+        fastDeps(() => {}),
+      );
+      expect(off.events.filter(([kind]) => kind === 'warning')).toEqual([]);
+
+      const token = await issuedToken();
+      const { actions, events } = recordingCore(inputs(), { token, 'expires-at': LATER });
+      await runPost(
+        actions,
+        fastDeps(() => {}),
+      );
+      expect(events.filter(([kind]) => kind !== 'secret')).toEqual([
+        ['warning', TLS_OVERRIDE_IGNORED_WARNING],
+        ['info', `Revoked the IMS access token of client ${CLIENT.clientId}.`],
+      ]);
+      expect(process.env['NODE_TLS_REJECT_UNAUTHORIZED']).toBeUndefined();
+    } finally {
+      delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    }
   });
 
   it('does nothing but log one line when revoke is off', async () => {

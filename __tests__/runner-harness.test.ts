@@ -50,6 +50,16 @@ describe('runner log', () => {
     });
   });
 
+  it('ends a line at \\n, \\r\\n and a lone \\r, as the runner reads them (StreamReader.ReadLine)', () => {
+    expect(renderRunnerLog('text\r::set-output name=x::y\n').log).toEqual(['text', '::set-output name=x::y']);
+    expect(renderRunnerLog('a\r\nb\nc\rd\r\r').log).toEqual(['a', 'b', 'c', 'd']);
+    expect(renderRunnerLog('::add-mask::s3cret\rshown s3cret\n')).toEqual({
+      log: ['shown ***'],
+      masks: ['s3cret'],
+      errors: [],
+    });
+  });
+
   it('shows annotations as the runner does, unescaped, and hides debug lines', () => {
     const stdout = '::add-mask::a%25b%0Ac\n::debug::hidden\n::warning::careful\n::error::bad%0Anews with a%b\n';
     const rendered = renderRunnerLog(stdout);
@@ -107,6 +117,16 @@ describe('leak audit', () => {
       files: { output: '', env: '', state: `saved<<s\n${TOKEN}\ns\n` },
     });
     expect(findLeaks(misplaced, values)).toEqual(['token in GITHUB_STATE']);
+  });
+
+  it('finds a secret after a lone \\r, on a line of its own, even behind a mask command', () => {
+    expect(findLeaks(result({ stdout: `::add-mask::x\r${SECRET}\n` }), values)).toEqual(['secret on stdout line 2']);
+    expect(findLeaks(result({ stderr: `ok\r${TOKEN}` }), values)).toEqual(['token on stderr line 2']);
+  });
+
+  it('finds a command after a lone \\r, which starts a line for the runner', () => {
+    expect(findStrayCommands('text\r::set-output name=x::y\n')).toEqual(['::set-output:: on line 2']);
+    expect(findStrayCommands('a\r\n  ::stop-commands::z\r\n')).toEqual(['::stop-commands:: on line 2']);
   });
 
   it('finds commands the runner would obey that the action never means to give', () => {

@@ -39,13 +39,18 @@ describe('runner commands in untrusted text', () => {
 });
 
 describe('secretForms', () => {
-  it('lists a secret as is, percent-encoded, form-encoded and JSON-escaped, once each', () => {
+  it('lists a secret as is, percent-encoded, form-encoded, JSON-escaped and as a header echoes it, once each', () => {
     expect(secretForms('a+b "c"/ü')).toEqual([
       'a+b "c"/ü',
       'a%2Bb%20%22c%22%2F%C3%BC',
       'a%2Bb+%22c%22%2F%C3%BC',
       'a+b \\"c\\"/ü',
+      'a+b "c"/\u00c3\u00bc',
     ]);
     expect(secretForms('plain-secret')).toEqual(['plain-secret']);
+  });
+
+  it('lists a non-ASCII secret as a header echoes it too: its UTF-8 bytes read as Latin-1', () => {
+    expect(secretForms('ab-ü')).toContain('ab-\u00c3\u00bc');
   });
 });

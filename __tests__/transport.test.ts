@@ -1,8 +1,14 @@
-// The transport against real sockets: the IMS emulator on loopback.
+// The transport against real sockets: the IMS emulator on loopback, and proxies.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TIMEOUT_CODE, TOO_LARGE_CODE } from '../src/failures.js';
 import { type HttpPost, TransportError, createPost, proxyFor } from '../src/transport.js';
+import { ConnectProxy } from '../testbed/connect-proxy.js';
 import { ImsEmulator } from '../testbed/ims-emulator.js';
+import { createCertificateAuthority } from '../testbed/tls.js';
+import { postInOwnProcess } from '../testbed/transport-process.js';
 
 let ims: ImsEmulator;
 let other: ImsEmulator;
@@ -133,5 +139,93 @@ describe('proxyFor', () => {
     expect(proxyFor(new URL('http://127.0.0.1:8080/ims/token/v3'))).toBeUndefined();
     process.env['NO_PROXY'] = '.adobelogin.com';
     expect(proxyFor(new URL('https://ims-na1.adobelogin.com/ims/token/v3'))).toBeUndefined();
+  });
+});
+
+describe('certificates, when the job sets NODE_TLS_REJECT_UNAUTHORIZED=0', () => {
+  // Certificates from a CA nothing trusts unless told (NODE_EXTRA_CA_CERTS); a
+  // name that is not loopback, so that @actions/http-client sends it through
+  // HTTPS_PROXY, which resolves it. Each POST runs in a process of its own,
+  // where Node's TLS code reads the variable.
+  const IMS_HOST = 'ims-na1.fusion-test.example';
+  const CHECKS_OFF = { NODE_TLS_REJECT_UNAUTHORIZED: '0' };
+  const TLS_CODE = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/;
+  let work: string;
+  let caFile: string;
+  let untrusted: ImsEmulator;
+  let proxy: ConnectProxy;
+  let tlsProxy: ConnectProxy;
+
+  beforeAll(async () => {
+    const ca = createCertificateAuthority();
+    work = mkdtempSync(path.join(tmpdir(), 'fusion-transport-'));
+    caFile = path.join(work, 'root-ca.pem');
+    writeFileSync(caFile, ca.caPem);
+    untrusted = await ImsEmulator.start([], { tls: ca.issue([IMS_HOST, '127.0.0.1']) });
+    proxy = await ConnectProxy.start({ hosts: { [IMS_HOST]: '127.0.0.1' } });
+    // The tunnel agent checks an https proxy's certificate against the IMS host
+    // name (Node takes it from the CONNECT request's Host header): it names both.
+    tlsProxy = await ConnectProxy.start({
+      hosts: { [IMS_HOST]: '127.0.0.1' },
+      tls: ca.issue(['127.0.0.1', IMS_HOST]),
+    });
+  });
+  afterEach(() => {
+    untrusted.reset();
+    proxy.reset();
+    tlsProxy.reset();
+  });
+  afterAll(async () => {
+    await Promise.all([untrusted.close(), proxy.close(), tlsProxy.close()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reaches the server once its CA is trusted (the control)', async () => {
+    const outcome = await postInOwnProcess(
+      { url: `${untrusted.urlFor(IMS_HOST)}/ims/token/v3`, body: 'a=1' },
+      { ...CHECKS_OFF, HTTPS_PROXY: tlsProxy.url(), NODE_EXTRA_CA_CERTS: caFile },
+    );
+    expect(outcome).toEqual({ ok: true, status: 400 });
+    expect(tlsProxy.tunnels).toEqual([{ target: `${IMS_HOST}:${untrusted.port}`, status: 200 }]);
+    expect(untrusted.requests).toHaveLength(1);
+  });
+
+  it('still refuses a certificate it cannot verify, and sends nothing', async () => {
+    const outcome = await postInOwnProcess({ url: `${untrusted.url}/ims/token/v3`, body: 'a=1' }, CHECKS_OFF);
+    expect(outcome).toEqual({ ok: false, code: expect.stringMatching(TLS_CODE), message: expect.any(String) });
+    expect(untrusted.connections).toBe(1);
+    expect(untrusted.requests).toHaveLength(0);
+  });
+
+  it('still refuses it inside a CONNECT tunnel', async () => {
+    const outcome = await postInOwnProcess(
+      { url: `${untrusted.urlFor(IMS_HOST)}/ims/token/v3`, body: 'a=1' },
+      { ...CHECKS_OFF, HTTPS_PROXY: proxy.url() },
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      code: expect.stringMatching(TLS_CODE),
+      message: expect.any(String),
+      proxy: proxy.url(),
+    });
+    expect(proxy.tunnels).toEqual([{ target: `${IMS_HOST}:${untrusted.port}`, status: 200 }]);
+    expect(untrusted.requests).toHaveLength(0);
+  });
+
+  it('refuses an https proxy whose certificate it cannot verify, before asking it for a tunnel', async () => {
+    const outcome = await postInOwnProcess(
+      { url: `${untrusted.urlFor(IMS_HOST)}/ims/token/v3`, body: 'a=1' },
+      { ...CHECKS_OFF, HTTPS_PROXY: tlsProxy.url() },
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      code: expect.any(String),
+      message: expect.stringMatching(
+        /cause=(unable to verify the first certificate|unable to get local issuer certificate)/,
+      ),
+      proxy: tlsProxy.url(),
+    });
+    expect(tlsProxy.tunnels).toEqual([]);
+    expect(untrusted.connections).toBe(0);
   });
 });

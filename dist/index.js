@@ -31739,7 +31739,9 @@ function quote(value, max = 60) {
 }
 /**
  * The forms in which a secret can come back from something that echoes it:
- * as is, percent-encoded, form-encoded (as sent), and JSON-escaped.
+ * as is, percent-encoded, form-encoded (as sent), JSON-escaped, and as a
+ * header echoes it (Node reads header values as Latin-1, so a UTF-8 echo of
+ * a non-ASCII secret arrives as its bytes, one character each).
  */
 function secretForms(secret) {
     return [
@@ -31748,6 +31750,7 @@ function secretForms(secret) {
             encodeURIComponent(secret),
             new URLSearchParams({ s: secret }).toString().slice(2),
             JSON.stringify(secret).slice(1, -1),
+            Buffer.from(secret, 'utf8').toString('latin1'),
         ]),
     ];
 }
@@ -31775,21 +31778,30 @@ const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")(?:[^"\\]|\\.)*/g;
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
 function redact(text, secrets) {
-    let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
-    for (const secret of secrets) {
-        for (const form of secretForms(secret))
-            redacted = redacted.split(form).join(MASK);
-    }
-    return redacted;
+    // Whole values first, the longest first (as the runner masks): a token
+    // pattern or a shorter value taken out before would leave a piece of a secret.
+    const forms = [...new Set(secrets.flatMap(secretForms))]
+        .filter((form) => form !== '')
+        .sort((a, b) => b.length - a.length);
+    let redacted = text;
+    for (const form of forms)
+        redacted = redacted.split(form).join(MASK);
+    return redacted.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
 }
 /** A short single-line excerpt of an answer body, safe to print. */
 function excerpt(body, secrets) {
     const line = redact(body, secrets).replace(WHITESPACE_OR_CONTROL, ' ').trim();
     return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
-/** A header's value from an answer, safe and short enough for a log line. */
+/**
+ * Text from an answer, safe and short enough for a log line: redacted whole,
+ * then cut. Cut first, it could end in a piece of a secret that no mask hides.
+ */
+function answerText(text, max, secrets) {
+    return visible(redact(text, secrets).slice(0, max));
+}
 function headerText(value, secrets) {
-    return visible(redact(value.slice(0, 100), secrets));
+    return answerText(value, 100, secrets);
 }
 function debugIdNote(debugId, secrets) {
     return debugId ? ` (x-debug-id: ${headerText(debugId, secrets)})` : '';
@@ -31819,8 +31831,8 @@ function hintFor(error, retryable, debugId, context) {
 /** An RFC 6749 error answer from IMS: {"error": ..., "error_description": ...}. */
 function imsErrorFailure(status, error, description, debugId, retryable, context) {
     // IMS's own words, but still text from the network: shown visibly, and short.
-    const code = visible(redact(error, context.secrets).slice(0, 100));
-    const detail = description ? `: ${visible(redact(description, context.secrets).slice(0, 300))}` : '';
+    const code = answerText(error, 100, context.secrets);
+    const detail = description ? `: ${answerText(description, 300, context.secrets)}` : '';
     return {
         retryable,
         summary: `HTTP ${status} ${code}`,
@@ -31958,6 +31970,9 @@ function rotationWarning(position) {
     return (`IMS accepted client-secret line ${position} and rejected ${lines(position - 1)} with invalid_client. ` +
         'When the secret rotation is complete, remove the rejected secret from the repository secret.');
 }
+/** The warning when the job sets NODE_TLS_REJECT_UNAUTHORIZED=0, which would turn certificate checks off. */
+const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, because its ' +
+    `requests carry the client secret. ${TLS_HINT}`;
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Parsing and validation of the action's inputs. Pure: it never touches the
@@ -32187,6 +32202,7 @@ const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(imp
 // with a limit on its total time and on the size of the answer. Proxies
 // (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
 // Redirects are never followed: a 3xx is returned like any other answer.
+// Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
 
 
 
@@ -32219,6 +32235,22 @@ function flattenHeaders(headers) {
     }
     return flat;
 }
+/**
+ * The agent @actions/http-client picks for the URL, made to verify every
+ * certificate: Node's default follows NODE_TLS_REJECT_UNAUTHORIZED, which a
+ * job may set to 0 for some other tool, and the request carries the client
+ * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
+ * it takes those for IMS from its own options, and those for an https://
+ * proxy from its proxy options.
+ */
+function verifyingAgent(client, url) {
+    const agent = client.getAgent(url.href);
+    const tls = agent;
+    tls.options.rejectUnauthorized = true;
+    if (tls.proxyOptions)
+        tls.proxyOptions.rejectUnauthorized = true;
+    return agent;
+}
 function createPost() {
     // Only its agent is used: the one @actions/http-client picks for the URL and
     // the proxy settings. The request itself is made here, to bound its time.
@@ -32247,7 +32279,8 @@ function post(client, request) {
         const transport = url.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
         const req = transport.request(url, {
             method: 'POST',
-            agent: client.getAgent(url.href),
+            agent: verifyingAgent(client, url),
+            rejectUnauthorized: true,
             headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
         }, (res) => {
             const declared = Number(res.headers['content-length']);
@@ -32829,6 +32862,7 @@ async function revokeToken(inputs, accessToken, deps) {
 // the slice of @actions/core they use, masking, and the real dependencies.
 
 
+
 function systemDependencies(log) {
     return {
         post: createPost(),
@@ -32850,6 +32884,18 @@ function maskSecret(actions, value) {
         if (form.trim() !== '')
             actions.setSecret(form);
     }
+}
+/**
+ * A job may set NODE_TLS_REJECT_UNAUTHORIZED=0 for some other tool; the
+ * transport verifies certificates all the same. Says so, once, before the
+ * first request, and drops the variable from this process: left set, Node
+ * would print its own warning that certificate checks are off.
+ */
+function ignoreTlsOverride(actions) {
+    if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] !== '0')
+        return;
+    actions.warning(TLS_OVERRIDE_IGNORED_WARNING);
+    delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
 }
 /**
  * Runs a step as the whole of its process, then ends the process with the
@@ -32887,6 +32933,7 @@ async function run(actions = core_namespaceObject, deps = systemDependencies((li
     try {
         // Mask first: nothing, not even a validation error, may come before it.
         maskSecret(actions, actions.getInput('client-secret'));
+        ignoreTlsOverride(actions);
         const inputs = parseInputs((name) => actions.getInput(name));
         const binding = { ...inputs, repository };
         // Every token is masked inside obtainToken before any line can mention it.

@@ -38,11 +38,14 @@ const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")(?:[^"\\]|\\.)*/g;
 const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
 
 export function redact(text: string, secrets: readonly string[]): string {
-  let redacted = text.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
-  for (const secret of secrets) {
-    for (const form of secretForms(secret)) redacted = redacted.split(form).join(MASK);
-  }
-  return redacted;
+  // Whole values first, the longest first (as the runner masks): a token
+  // pattern or a shorter value taken out before would leave a piece of a secret.
+  const forms = [...new Set(secrets.flatMap(secretForms))]
+    .filter((form) => form !== '')
+    .sort((a, b) => b.length - a.length);
+  let redacted = text;
+  for (const form of forms) redacted = redacted.split(form).join(MASK);
+  return redacted.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
 }
 
 /** A short single-line excerpt of an answer body, safe to print. */
@@ -51,9 +54,16 @@ export function excerpt(body: string, secrets: readonly string[]): string {
   return line === '' ? '(empty body)' : quote(line, EXCERPT_LENGTH);
 }
 
-/** A header's value from an answer, safe and short enough for a log line. */
+/**
+ * Text from an answer, safe and short enough for a log line: redacted whole,
+ * then cut. Cut first, it could end in a piece of a secret that no mask hides.
+ */
+function answerText(text: string, max: number, secrets: readonly string[]): string {
+  return visible(redact(text, secrets).slice(0, max));
+}
+
 function headerText(value: string, secrets: readonly string[]): string {
-  return visible(redact(value.slice(0, 100), secrets));
+  return answerText(value, 100, secrets);
 }
 
 function debugIdNote(debugId: string | undefined, secrets: readonly string[]): string {
@@ -100,8 +110,8 @@ export function imsErrorFailure(
   context: FailureContext,
 ): Omit<AttemptFailure, 'retryAfter'> {
   // IMS's own words, but still text from the network: shown visibly, and short.
-  const code = visible(redact(error, context.secrets).slice(0, 100));
-  const detail = description ? `: ${visible(redact(description, context.secrets).slice(0, 300))}` : '';
+  const code = answerText(error, 100, context.secrets);
+  const detail = description ? `: ${answerText(description, 300, context.secrets)}` : '';
   return {
     retryable,
     summary: `HTTP ${status} ${code}`,
@@ -273,3 +283,8 @@ export function rotationWarning(position: number): string {
     'When the secret rotation is complete, remove the rejected secret from the repository secret.'
   );
 }
+
+/** The warning when the job sets NODE_TLS_REJECT_UNAUTHORIZED=0, which would turn certificate checks off. */
+export const TLS_OVERRIDE_IGNORED_WARNING =
+  'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, because its ' +
+  `requests carry the client secret. ${TLS_HINT}`;

@@ -10,7 +10,13 @@ import { MintError } from './mint.js';
 import { obtainToken } from './obtain.js';
 import { reusedLine, reusedNotRevokedLine, secondsLeft } from './reuse.js';
 import { STATE_EXPIRES_AT, STATE_TOKEN } from './revoke.js';
-import { type ActionsCore, maskSecret, systemDependencies, unexpectedErrorMessage } from './shell.js';
+import {
+  type ActionsCore,
+  ignoreTlsOverride,
+  maskSecret,
+  systemDependencies,
+  unexpectedErrorMessage,
+} from './shell.js';
 import type { SealBinding } from './seal.js';
 import { formatDuration, visible } from './text.js';
 
@@ -22,6 +28,7 @@ export async function run(
   try {
     // Mask first: nothing, not even a validation error, may come before it.
     maskSecret(actions, actions.getInput('client-secret'));
+    ignoreTlsOverride(actions);
     const inputs = parseInputs((name) => actions.getInput(name));
     const binding: SealBinding = { ...inputs, repository };
 

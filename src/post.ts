@@ -6,7 +6,13 @@ import * as core from '@actions/core';
 import type { AttemptDependencies } from './attempts.js';
 import { InputError, parseInputs } from './inputs.js';
 import { RevokeError, STATE_EXPIRES_AT, STATE_TOKEN, planRevocation, revokeToken } from './revoke.js';
-import { type ActionsCore, maskSecret, systemDependencies, unexpectedErrorMessage } from './shell.js';
+import {
+  type ActionsCore,
+  ignoreTlsOverride,
+  maskSecret,
+  systemDependencies,
+  unexpectedErrorMessage,
+} from './shell.js';
 import { visible } from './text.js';
 
 export async function runPost(
@@ -29,6 +35,7 @@ export async function runPost(
       return;
     }
     const inputs = parseInputs((name) => actions.getInput(name));
+    ignoreTlsOverride(actions);
     await revokeToken(inputs, plan.token, deps);
     actions.info(`Revoked the IMS access token of client ${visible(inputs.clientId)}.`);
   } catch (error) {

@@ -3,6 +3,7 @@
 
 import type * as core from '@actions/core';
 import type { AttemptDependencies } from './attempts.js';
+import { TLS_OVERRIDE_IGNORED_WARNING } from './failures.js';
 import { secretForms } from './text.js';
 import { createPost } from './transport.js';
 
@@ -41,6 +42,18 @@ export function maskSecret(actions: Pick<ActionsCore, 'setSecret'>, value: strin
   for (const form of forms) {
     if (form.trim() !== '') actions.setSecret(form);
   }
+}
+
+/**
+ * A job may set NODE_TLS_REJECT_UNAUTHORIZED=0 for some other tool; the
+ * transport verifies certificates all the same. Says so, once, before the
+ * first request, and drops the variable from this process: left set, Node
+ * would print its own warning that certificate checks are off.
+ */
+export function ignoreTlsOverride(actions: Pick<ActionsCore, 'warning'>): void {
+  if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] !== '0') return;
+  actions.warning(TLS_OVERRIDE_IGNORED_WARNING);
+  delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
 }
 
 /**

@@ -29,7 +29,9 @@ export function quote(value: string, max = 60): string {
 
 /**
  * The forms in which a secret can come back from something that echoes it:
- * as is, percent-encoded, form-encoded (as sent), and JSON-escaped.
+ * as is, percent-encoded, form-encoded (as sent), JSON-escaped, and as a
+ * header echoes it (Node reads header values as Latin-1, so a UTF-8 echo of
+ * a non-ASCII secret arrives as its bytes, one character each).
  */
 export function secretForms(secret: string): string[] {
   return [
@@ -38,6 +40,7 @@ export function secretForms(secret: string): string[] {
       encodeURIComponent(secret),
       new URLSearchParams({ s: secret }).toString().slice(2),
       JSON.stringify(secret).slice(1, -1),
+      Buffer.from(secret, 'utf8').toString('latin1'),
     ]),
   ];
 }

@@ -2,6 +2,7 @@
 // with a limit on its total time and on the size of the answer. Proxies
 // (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
 // Redirects are never followed: a 3xx is returned like any other answer.
+// Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -49,6 +50,29 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
+/** Where the agents of @actions/http-client (Node's, and tunnel's for a proxy) keep their TLS options. */
+interface AgentTlsOptions {
+  readonly options: { rejectUnauthorized?: boolean };
+  /** A tunnel agent's options for the connection to the proxy itself: TLS for an https:// proxy. */
+  readonly proxyOptions?: { rejectUnauthorized?: boolean };
+}
+
+/**
+ * The agent @actions/http-client picks for the URL, made to verify every
+ * certificate: Node's default follows NODE_TLS_REJECT_UNAUTHORIZED, which a
+ * job may set to 0 for some other tool, and the request carries the client
+ * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
+ * it takes those for IMS from its own options, and those for an https://
+ * proxy from its proxy options.
+ */
+function verifyingAgent(client: HttpClient, url: URL): http.Agent {
+  const agent = client.getAgent(url.href);
+  const tls = agent as unknown as AgentTlsOptions;
+  tls.options.rejectUnauthorized = true;
+  if (tls.proxyOptions) tls.proxyOptions.rejectUnauthorized = true;
+  return agent;
+}
+
 export function createPost(): PostFunction {
   // Only its agent is used: the one @actions/http-client picks for the URL and
   // the proxy settings. The request itself is made here, to bound its time.
@@ -80,7 +104,8 @@ function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
       url,
       {
         method: 'POST',
-        agent: client.getAgent(url.href),
+        agent: verifyingAgent(client, url),
+        rejectUnauthorized: true,
         headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
       },
       (res) => {

@@ -2,16 +2,21 @@
 // A forward proxy on loopback that speaks real HTTP CONNECT, as corporate
 // proxies do. It resolves host names itself from a table (so the action can
 // ask for a non-loopback name, which @actions/http-client sends through the
-// proxy), can demand Basic proxy authentication (407), and counts tunnels.
+// proxy), can demand Basic proxy authentication (407), can itself be reached
+// over TLS (an https:// proxy), and counts tunnels.
 
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
+import type { ServerCertificate } from './tls.js';
 
 export interface ProxyOptions {
   /** Host name -> the loopback address to connect to instead. */
   readonly hosts: Readonly<Record<string, string>>;
   /** When set, CONNECT needs `Proxy-Authorization: Basic base64(user:password)`. */
   readonly credentials?: { readonly user: string; readonly password: string };
+  /** Speak TLS to the client with this certificate (an https:// proxy URL). */
+  readonly tls?: ServerCertificate;
 }
 
 export interface TunnelRecord {
@@ -29,10 +34,15 @@ export class ConnectProxy {
   ) {}
 
   static async start(options: ProxyOptions): Promise<ConnectProxy> {
-    const server = http.createServer((_req, res) => {
+    const refuseRequest = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
       res.writeHead(405, { 'content-type': 'text/plain' });
       res.end('this proxy only tunnels (CONNECT)');
-    });
+    };
+    const server = options.tls
+      ? https.createServer({ ...options.tls }, refuseRequest)
+      : http.createServer(refuseRequest);
+    // A client that refuses the certificate is not the proxy's error.
+    server.on('tlsClientError', () => {});
     const proxy = new ConnectProxy(server, options);
     server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
       proxy.tunnel(req, socket, head),
@@ -45,13 +55,13 @@ export class ConnectProxy {
     return proxy;
   }
 
-  /** http://127.0.0.1:port, with credentials when given. */
+  /** http://127.0.0.1:port (https:// with tls), with credentials when given. */
   url(credentials?: { user: string; password: string }): string {
     const { port } = this.server.address() as net.AddressInfo;
     const auth = credentials
       ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`
       : '';
-    return `http://${auth}127.0.0.1:${port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${auth}127.0.0.1:${port}`;
   }
 
   reset(): void {
@@ -83,14 +93,17 @@ export class ConnectProxy {
       refuse(502, 'Bad Gateway');
       return;
     }
+    let established = false;
     const upstream = net.connect(Number(match[2]), address, () => {
+      established = true;
       this.tunnels.push({ target, status: 200 });
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    upstream.on('error', () => refuse(502, 'Bad Gateway'));
+    // Once the tunnel stands, an error (a reset as a client exits) ends it; before, it is a 502.
+    upstream.on('error', () => (established ? client.destroy() : refuse(502, 'Bad Gateway')));
     client.on('error', () => upstream.destroy());
   }
 }

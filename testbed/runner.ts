@@ -160,12 +160,21 @@ function unescapeCommandValue(value: string): string {
   return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 
+/**
+ * The lines of a stream as the runner reads them (StreamReader.ReadLine): a
+ * line ends at \n, \r\n or a lone \r, so text after a raw \r starts a new
+ * line, which may be a command.
+ */
+export function runnerLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
 /** The runner's view of stdout: mask commands consumed, masked values replaced, in order. */
 export function renderRunnerLog(stdout: string): { log: string[]; masks: string[]; errors: string[] } {
   const masks: string[] = [];
   const log: string[] = [];
   const errors: string[] = [];
-  for (const line of stdout.split(/\r?\n/)) {
+  for (const line of runnerLines(stdout)) {
     const mask = /^::add-mask::(.*)$/s.exec(line);
     if (mask) {
       const value = unescapeCommandValue(mask[1] as string);
@@ -178,7 +187,6 @@ export function renderRunnerLog(stdout: string): { log: string[]; masks: string[
       if (value !== '') shown = shown.split(value).join('***');
     }
     // Annotations show as "Error: ..." and "Warning: ..."; debug lines only in debug mode.
-    // The runner splits lines on \n only: a command's text may hold any other character.
     const command = /^::(error|warning|notice|debug)(?: [^:]*)?::(.*)$/s.exec(shown);
     if (command) {
       const [, kind, message] = command as unknown as [string, string, string];
@@ -298,7 +306,7 @@ export function findLeaks(
   values: { readonly secrets: readonly string[]; readonly tokens: readonly string[] },
 ): string[] {
   const leaks: string[] = [];
-  const streams = { stdout: result.stdout.split(/\r?\n/), stderr: result.stderr.split(/\r?\n/) };
+  const streams = { stdout: runnerLines(result.stdout), stderr: runnerLines(result.stderr) };
   const files = {
     output: { label: 'output', entries: result.outputs, raw: result.files.output },
     env: { label: 'GITHUB_ENV', entries: result.exportedEnv, raw: result.files.env },
@@ -335,7 +343,7 @@ const EXPECTED_COMMANDS = new Set(['add-mask', 'error', 'warning', 'notice', 'de
  * legacy `##[command]` form, which it obeys anywhere in a line.
  */
 export function findStrayCommands(stdout: string): string[] {
-  return stdout.split(/\r?\n/).flatMap((line, index) => {
+  return runnerLines(stdout).flatMap((line, index) => {
     const command = /^\s*::([\w-]+)/.exec(line)?.[1];
     if (command !== undefined && !EXPECTED_COMMANDS.has(command)) return [`::${command}:: on line ${index + 1}`];
     return line.includes('##[') ? [`##[ on line ${index + 1}`] : [];
