@@ -83,14 +83,17 @@ export class ConnectProxy {
       refuse(502, 'Bad Gateway');
       return;
     }
+    let established = false;
     const upstream = net.connect(Number(match[2]), address, () => {
+      established = true;
       this.tunnels.push({ target, status: 200 });
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    upstream.on('error', () => refuse(502, 'Bad Gateway'));
+    // Once the tunnel is up, an error (a reset as the action exits) only ends it: it is no refusal.
+    upstream.on('error', () => (established ? client.destroy() : refuse(502, 'Bad Gateway')));
     client.on('error', () => upstream.destroy());
   }
 }
