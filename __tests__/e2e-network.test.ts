@@ -141,8 +141,10 @@ describe('through a CONNECT proxy', () => {
     expect(authProxy.tunnels).toEqual([{ target: `${IMS_HOST}:${ims.port}`, status: 407 }]);
     expect(message).toBe(
       `Could not get an Adobe IMS access token after 1 attempt (not retried: this failure would not go away by itself). ` +
-        `The proxy ${authProxy.url()} refused to connect to ${IMS_HOST}:${ims.port} with HTTP 407. It requires authentication: ` +
-        'put its user name and password in the proxy URL (http://user:password@proxy:port), or ask for the runner to be allowed through.',
+        `The proxy ${authProxy.url()} refused to connect to ${IMS_HOST}:${ims.port} with HTTP 407. ` +
+        'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+        'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+        'or ask for the runner to be allowed through.',
     );
     expect(result.stdout).not.toContain(`${PROXY_USER}:`);
   });
