@@ -1,7 +1,7 @@
 // The post step in-process, and its plan: real transport to the IMS emulator's
 // invalidation endpoint, a recording stand-in for @actions/core.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { runPost } from '../src/post.js';
+import { run } from '../src/post.js';
 import { planRevocation } from '../src/revoke.js';
 import { systemDependencies } from '../src/shell.js';
 import { FUSION_SCOPES, ImsEmulator, makeAccessToken } from '../testbed/ims-emulator.js';
@@ -77,11 +77,11 @@ describe('planRevocation', () => {
   });
 });
 
-describe('runPost', () => {
+describe('run (the post step)', () => {
   it('masks the token and the secret, then invalidates the token once', async () => {
     const token = await issuedToken();
     const { actions, events } = recordingCore(inputs(), { token, 'expires-at': LATER });
-    await runPost(
+    await run(
       actions,
       fastDeps((line) => actions.info(line)),
     );
@@ -105,7 +105,7 @@ describe('runPost', () => {
 
   it('does nothing but log one line when revoke is off', async () => {
     const { actions, events } = recordingCore(inputs({ revoke: 'false' }), { token: 'tok', 'expires-at': LATER });
-    await runPost(
+    await run(
       actions,
       fastDeps(() => {}),
     );
@@ -117,7 +117,7 @@ describe('runPost', () => {
 
   it('does nothing but log one line when the main step issued no token', async () => {
     const { actions, events } = recordingCore(inputs(), {});
-    await runPost(
+    await run(
       actions,
       fastDeps(() => {}),
     );
@@ -131,7 +131,7 @@ describe('runPost', () => {
     const token = makeAccessToken(CLIENT.clientId, ['openid'], NOW);
     ims.setFallback({ kind: 'json', status: 503, body: { error: 'service_unavailable' } });
     const { actions, events } = recordingCore(inputs({ retries: '1' }), { token, 'expires-at': LATER });
-    await runPost(
+    await run(
       actions,
       fastDeps((line) => actions.info(line)),
     );
@@ -152,7 +152,7 @@ describe('runPost', () => {
       token,
       'expires-at': LATER,
     });
-    await runPost(
+    await run(
       actions,
       fastDeps(() => {}),
     );
@@ -163,13 +163,13 @@ describe('runPost', () => {
 
   it('warns, never fails, on inputs it cannot read or an unexpected error', async () => {
     const bad = recordingCore(inputs({ retries: 'x' }), { token: 'tok', 'expires-at': LATER });
-    await runPost(
+    await run(
       bad.actions,
       fastDeps(() => {}),
     );
     expect(bad.events.at(-1)).toEqual(['warning', 'Input retries must be a whole number from 0 to 10, got "x".']);
     const broken = recordingCore(inputs(), { token: 'tok', 'expires-at': LATER });
-    await runPost(broken.actions, { ...fastDeps(() => {}), post: () => Promise.reject(new Error('boom')) });
+    await run(broken.actions, { ...fastDeps(() => {}), post: () => Promise.reject(new Error('boom')) });
     expect(broken.events.at(-1)).toEqual([
       'warning',
       'fusion-token-action failed unexpectedly: boom. Please report this.',

@@ -32528,7 +32528,7 @@ function unexpectedErrorMessage(error) {
 
 
 
-async function runPost(actions = core_namespaceObject, deps = systemDependencies((line) => actions.info(line))) {
+async function run(actions = core_namespaceObject, deps = systemDependencies((line) => actions.info(line))) {
     try {
         // This is a new process: mask again before anything is printed.
         const token = actions.getState(STATE_TOKEN);
@@ -32554,5 +32554,5 @@ async function runPost(actions = core_namespaceObject, deps = systemDependencies
 // when the job ends.
 
 
-runAsProcess(runPost);
+runAsProcess(run);
 

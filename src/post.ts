@@ -9,7 +9,7 @@ import { RevokeError, STATE_EXPIRES_AT, STATE_TOKEN, planRevocation, revokeToken
 import { type ActionsCore, maskSecret, systemDependencies, unexpectedErrorMessage } from './shell.js';
 import { visible } from './text.js';
 
-export async function runPost(
+export async function run(
   actions: ActionsCore = core,
   deps: AttemptDependencies = systemDependencies((line) => actions.info(line)),
 ): Promise<void> {
