@@ -1,8 +1,9 @@
 // End to end on a corporate-like network: IMS over HTTPS with a private CA,
 // a CONNECT proxy (with and without authentication), NO_PROXY, slow and
 // oversized answers. dist/index.js under Node 24, real sockets throughout.
+// The proxy here is the test bed's own; e2e-real-proxies.test.ts runs Debian's
+// tinyproxy and squid.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -174,27 +175,27 @@ describe('through a CONNECT proxy', () => {
 
 describe('a proxy that never answers', () => {
   it('ends the attempt at timeout-seconds and the process with it', async () => {
-    // Accepts the connection, then says nothing: CONNECT never gets an answer.
-    const held: net.Socket[] = [];
-    const silent = net.createServer((socket) => void held.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+    // Reads the CONNECT, then says nothing: a fault no real proxy produces on demand.
+    const silent = await ConnectProxy.start({ hosts: { [IMS_HOST]: '127.0.0.1' }, neverAnswer: true });
     try {
       const result = await run(
         ims.urlFor(IMS_HOST),
-        { HTTPS_PROXY: `http://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: caFile },
+        { HTTPS_PROXY: silent.url(), NODE_EXTRA_CA_CERTS: caFile },
         { 'timeout-seconds': '1', retries: '1' },
         10_000,
       );
       expect(expectFailure(result)).toMatch(
         new RegExp(
-          `after 2 attempts \\(retries: 1\\)\\. No complete answer from ${IMS_HOST}:\\d+ through the proxy http://127\\.0\\.0\\.1:${port} within 1 s`,
+          `after 2 attempts \\(retries: 1\\)\\. No complete answer from ${IMS_HOST}:\\d+ through the proxy ${silent.url()} within 1 s`,
         ),
       );
+      expect(silent.tunnels).toEqual([
+        { target: `${IMS_HOST}:${ims.port}`, status: 0 },
+        { target: `${IMS_HOST}:${ims.port}`, status: 0 },
+      ]);
       // Had the held CONNECT kept the process alive, killAfterMs would have ended it without an exit code.
     } finally {
-      for (const socket of held) socket.destroy();
-      silent.close();
+      await silent.close();
     }
   }, 20_000);
 });

@@ -2,7 +2,8 @@
 // A forward proxy on loopback that speaks real HTTP CONNECT, as corporate
 // proxies do. It resolves host names itself from a table (so the action can
 // ask for a non-loopback name, which @actions/http-client sends through the
-// proxy), can demand Basic proxy authentication (407), and counts tunnels.
+// proxy), can demand Basic proxy authentication (407), counts tunnels, and can
+// hang: read each CONNECT and never answer it.
 
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -12,10 +13,13 @@ export interface ProxyOptions {
   readonly hosts: Readonly<Record<string, string>>;
   /** When set, CONNECT needs `Proxy-Authorization: Basic base64(user:password)`. */
   readonly credentials?: { readonly user: string; readonly password: string };
+  /** Read each CONNECT, then never answer it: the socket stays open until the client or close() ends it. */
+  readonly neverAnswer?: boolean;
 }
 
 export interface TunnelRecord {
   readonly target: string;
+  /** The status the proxy answered; 0 for a CONNECT it never answered. */
   readonly status: number;
 }
 
@@ -69,6 +73,10 @@ export class ConnectProxy {
       this.tunnels.push({ target, status });
       client.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}Content-Length: 0\r\n\r\n`);
     };
+    if (this.options.neverAnswer) {
+      this.tunnels.push({ target, status: 0 });
+      return;
+    }
     const { credentials } = this.options;
     if (credentials) {
       const expected = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
