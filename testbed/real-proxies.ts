@@ -234,7 +234,8 @@ export class RealProxy {
   /** Stops the proxy (SIGTERM, then SIGKILL past a guard) and removes its folder. */
   async stop(): Promise<void> {
     process.off('exit', this.killOnExit);
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    // No pid: it never started, and there is nothing to stop.
+    if (this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
       this.child.kill('SIGTERM');
       const guard = setTimeout(() => this.child.kill('SIGKILL'), STOP_GUARD_MS);
