@@ -1,8 +1,9 @@
 // End to end on a corporate-like network: IMS over HTTPS with a private CA,
 // a CONNECT proxy (with and without authentication), NO_PROXY, slow and
 // oversized answers. dist/index.js under Node 24, real sockets throughout.
+// The proxy here is the test bed's own; e2e-real-proxies.test.ts runs Debian's
+// tinyproxy and squid.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -197,8 +198,10 @@ describe('through a CONNECT proxy', () => {
     expect(authProxy.tunnels).toEqual([{ target: `${IMS_HOST}:${ims.port}`, status: 407 }]);
     expect(message).toBe(
       `Could not get an Adobe IMS access token after 1 attempt (not retried: this failure would not go away by itself). ` +
-        `The proxy ${authProxy.url()} refused to connect to ${IMS_HOST}:${ims.port} with HTTP 407. It requires authentication: ` +
-        'put its user name and password in the proxy URL (http://user:password@proxy:port), or ask for the runner to be allowed through.',
+        `The proxy ${authProxy.url()} refused to connect to ${IMS_HOST}:${ims.port} with HTTP 407. ` +
+        'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+        'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+        'or ask for the runner to be allowed through.',
     );
     expect(result.stdout).not.toContain(`${PROXY_USER}:`);
   });
@@ -228,27 +231,27 @@ describe('through a CONNECT proxy', () => {
 
 describe('a proxy that never answers', () => {
   it('ends the attempt at timeout-seconds and the process with it', async () => {
-    // Accepts the connection, then says nothing: CONNECT never gets an answer.
-    const held: net.Socket[] = [];
-    const silent = net.createServer((socket) => void held.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+    // Reads the CONNECT, then says nothing: a fault no real proxy produces on demand.
+    const silent = await ConnectProxy.start({ hosts: { [IMS_HOST]: '127.0.0.1' }, neverAnswer: true });
     try {
       const result = await run(
         ims.urlFor(IMS_HOST),
-        { HTTPS_PROXY: `http://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: caFile },
+        { HTTPS_PROXY: silent.url(), NODE_EXTRA_CA_CERTS: caFile },
         { 'timeout-seconds': '1', retries: '1' },
         10_000,
       );
       expect(expectFailure(result)).toMatch(
         new RegExp(
-          `after 2 attempts \\(retries: 1\\)\\. No complete answer from ${IMS_HOST}:\\d+ through the proxy http://127\\.0\\.0\\.1:${port} within 1 s`,
+          `after 2 attempts \\(retries: 1\\)\\. No complete answer from ${IMS_HOST}:\\d+ through the proxy ${silent.url()} within 1 s`,
         ),
       );
+      expect(silent.tunnels).toEqual([
+        { target: `${IMS_HOST}:${ims.port}`, status: 0 },
+        { target: `${IMS_HOST}:${ims.port}`, status: 0 },
+      ]);
       // Had the held CONNECT kept the process alive, killAfterMs would have ended it without an exit code.
     } finally {
-      for (const socket of held) socket.destroy();
-      silent.close();
+      await silent.close();
     }
   }, 20_000);
 });

@@ -185,27 +185,40 @@ describe('network wording', () => {
     );
   });
 
-  it('names a proxy that wants authentication, without its credentials', () => {
-    const failure = networkFailure(
-      {
-        code: 'ECONNRESET',
-        detail: 'tunneling socket could not be established, statusCode=407',
-        proxy: 'http://proxy.corp:3128',
-      },
-      1,
-      CONTEXT,
-    );
-    expect(failure.retryable).toBe(false);
-    expect(failure.summary).toBe('proxy answered HTTP 407');
-    expect(failure.message).toMatch(
-      /^The proxy http:\/\/proxy\.corp:3128 refused to connect to ims\.example\.com with HTTP 407\. It requires authentication/,
-    );
+  it.each(['407', '401'])(
+    'gives the credential advice, once, for a proxy that refuses with %s (tinyproxy answers wrong credentials 401)',
+    (status) => {
+      const failure = networkFailure(
+        {
+          code: 'ECONNRESET',
+          detail: `tunneling socket could not be established, statusCode=${status}`,
+          proxy: 'http://proxy.corp:3128',
+        },
+        1,
+        CONTEXT,
+      );
+      expect(failure.retryable).toBe(false);
+      expect(failure.summary).toBe(`proxy answered HTTP ${status}`);
+      expect(failure.message).toBe(
+        `The proxy http://proxy.corp:3128 refused to connect to ims.example.com with HTTP ${status}. ` +
+          'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+          'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+          'or ask for the runner to be allowed through.',
+      );
+    },
+  );
+
+  it('gives other refusals of a proxy the HTTPS_PROXY and NO_PROXY advice', () => {
     const forbidden = networkFailure(
       { code: 'ECONNRESET', detail: 'tunneling socket could not be established, statusCode=403', proxy: 'http://p:1' },
       1,
       CONTEXT,
     );
-    expect(forbidden.message).toMatch(/HTTP 403\. Check HTTPS_PROXY, or add the IMS host to NO_PROXY/);
+    expect(forbidden.retryable).toBe(false);
+    expect(forbidden.message).toBe(
+      'The proxy http://p:1 refused to connect to ims.example.com with HTTP 403. ' +
+        'Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.',
+    );
   });
 
   it('retries a proxy that could not reach IMS just now (502-504)', () => {

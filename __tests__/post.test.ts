@@ -2,7 +2,7 @@
 // invalidation endpoint, a recording stand-in for @actions/core.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TLS_OVERRIDE_IGNORED_WARNING } from '../src/failures.js';
-import { runPost } from '../src/post.js';
+import { run } from '../src/post.js';
 import { planRevocation } from '../src/revoke.js';
 import { systemDependencies } from '../src/shell.js';
 import { FUSION_SCOPES, ImsEmulator, makeAccessToken } from '../testbed/ims-emulator.js';
@@ -78,11 +78,11 @@ describe('planRevocation', () => {
   });
 });
 
-describe('runPost', () => {
+describe('run (the post step)', () => {
   it('masks the token and the secret, then invalidates the token once', async () => {
     const token = await issuedToken();
     const { actions, events } = recordingCore(inputs(), { token, 'expires-at': LATER });
-    await runPost(
+    await run(
       actions,
       fastDeps((line) => actions.info(line)),
     );
@@ -108,7 +108,7 @@ describe('runPost', () => {
     process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
     try {
       const off = recordingCore(inputs({ revoke: 'false' }), { token: 'tok', 'expires-at': LATER });
-      await runPost(
+      await run(
         off.actions,
         fastDeps(() => {}),
       );
@@ -116,7 +116,7 @@ describe('runPost', () => {
 
       const token = await issuedToken();
       const { actions, events } = recordingCore(inputs(), { token, 'expires-at': LATER });
-      await runPost(
+      await run(
         actions,
         fastDeps(() => {}),
       );
@@ -132,7 +132,7 @@ describe('runPost', () => {
 
   it('does nothing but log one line when revoke is off', async () => {
     const { actions, events } = recordingCore(inputs({ revoke: 'false' }), { token: 'tok', 'expires-at': LATER });
-    await runPost(
+    await run(
       actions,
       fastDeps(() => {}),
     );
@@ -144,7 +144,7 @@ describe('runPost', () => {
 
   it('does nothing but log one line when the main step issued no token', async () => {
     const { actions, events } = recordingCore(inputs(), {});
-    await runPost(
+    await run(
       actions,
       fastDeps(() => {}),
     );
@@ -158,7 +158,7 @@ describe('runPost', () => {
     const token = makeAccessToken(CLIENT.clientId, ['openid'], NOW);
     ims.setFallback({ kind: 'json', status: 503, body: { error: 'service_unavailable' } });
     const { actions, events } = recordingCore(inputs({ retries: '1' }), { token, 'expires-at': LATER });
-    await runPost(
+    await run(
       actions,
       fastDeps((line) => actions.info(line)),
     );
@@ -179,7 +179,7 @@ describe('runPost', () => {
       token,
       'expires-at': LATER,
     });
-    await runPost(
+    await run(
       actions,
       fastDeps(() => {}),
     );
@@ -190,13 +190,13 @@ describe('runPost', () => {
 
   it('warns, never fails, on inputs it cannot read or an unexpected error', async () => {
     const bad = recordingCore(inputs({ retries: 'x' }), { token: 'tok', 'expires-at': LATER });
-    await runPost(
+    await run(
       bad.actions,
       fastDeps(() => {}),
     );
     expect(bad.events.at(-1)).toEqual(['warning', 'Input retries must be a whole number from 0 to 10, got "x".']);
     const broken = recordingCore(inputs(), { token: 'tok', 'expires-at': LATER });
-    await runPost(broken.actions, { ...fastDeps(() => {}), post: () => Promise.reject(new Error('boom')) });
+    await run(broken.actions, { ...fastDeps(() => {}), post: () => Promise.reject(new Error('boom')) });
     expect(broken.events.at(-1)).toEqual([
       'warning',
       'fusion-token-action failed unexpectedly: boom. Please report this.',

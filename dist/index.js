@@ -31904,10 +31904,15 @@ function networkFailure(problem, timeoutMs, context) {
     }
     const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
     if (problem.proxy && proxyStatus) {
+        // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
+        // or wrong credentials with 401. Either way the credentials must change.
+        const authentication = proxyStatus === '401' || proxyStatus === '407';
         // 502-504 from a proxy: it could not reach IMS just now, which may pass.
-        const retryable = RETRYABLE_STATUSES.has(Number(proxyStatus));
-        const advice = proxyStatus === '407'
-            ? ' It requires authentication: put its user name and password in the proxy URL (http://user:password@proxy:port), or ask for the runner to be allowed through.'
+        const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
+        const advice = authentication
+            ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+                'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+                'or ask for the runner to be allowed through.'
             : retryable
                 ? ' It could not reach IMS; check the proxy, or try again later.'
                 : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';

@@ -15,7 +15,7 @@ import {
 } from './shell.js';
 import { visible } from './text.js';
 
-export async function runPost(
+export async function run(
   actions: ActionsCore = core,
   deps: AttemptDependencies = systemDependencies((line) => actions.info(line)),
 ): Promise<void> {

@@ -3,7 +3,8 @@
 // proxies do. It resolves host names itself from a table (so the action can
 // ask for a non-loopback name, which @actions/http-client sends through the
 // proxy), can demand Basic proxy authentication (407), can itself be reached
-// over TLS (an https:// proxy), and counts tunnels.
+// over TLS (an https:// proxy), counts tunnels, and can hang: read each
+// CONNECT and never answer it.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -17,10 +18,13 @@ export interface ProxyOptions {
   readonly credentials?: { readonly user: string; readonly password: string };
   /** Speak TLS to the client with this certificate (an https:// proxy URL). */
   readonly tls?: ServerCertificate;
+  /** Read each CONNECT, then never answer it: the socket stays open until the client or close() ends it. */
+  readonly neverAnswer?: boolean;
 }
 
 export interface TunnelRecord {
   readonly target: string;
+  /** The status the proxy answered; 0 for a CONNECT it never answered. */
   readonly status: number;
 }
 
@@ -79,6 +83,10 @@ export class ConnectProxy {
       this.tunnels.push({ target, status });
       client.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}Content-Length: 0\r\n\r\n`);
     };
+    if (this.options.neverAnswer) {
+      this.tunnels.push({ target, status: 0 });
+      return;
+    }
     const { credentials } = this.options;
     if (credentials) {
       const expected = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
@@ -102,7 +110,7 @@ export class ConnectProxy {
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    // Once the tunnel stands, an error (a reset as a client exits) ends it; before, it is a 502.
+    // Once the tunnel stands, an error (a reset as a client exits) only ends it; before, it is a 502.
     upstream.on('error', () => (established ? client.destroy() : refuse(502, 'Bad Gateway')));
     client.on('error', () => upstream.destroy());
   }
