@@ -4,9 +4,9 @@
 //
 //   npm run emulator -- --port 8123
 //
-// It knows one credential: client ID `selftest-client`, with the secret from
-// EMULATOR_CLIENT_SECRET (default `selftest-secret`), granted the Fusion
-// scopes. It runs until stopped, logging each request it answers.
+// It knows one credential: client ID from EMULATOR_CLIENT_ID (default
+// `selftest-client`), with the secret from EMULATOR_CLIENT_SECRET (default
+// `selftest-secret`), granted the Fusion scopes. It runs until stopped, logging each request it answers.
 import { parseArgs } from 'node:util';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 
@@ -16,7 +16,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535)
   throw new Error(`--port must be a port number, got ${values.port}`);
 
 const client = {
-  clientId: 'selftest-client',
+  clientId: process.env['EMULATOR_CLIENT_ID'] || 'selftest-client',
   clientSecret: process.env['EMULATOR_CLIENT_SECRET'] || 'selftest-secret',
   scopes: FUSION_SCOPES,
 };
