@@ -88,7 +88,7 @@ describe('revoke', () => {
     expect(main.state).toEqual({});
     const post = await runPost(inputs, main.state);
     expect(post.exitCode).toBe(0);
-    expect(post.log).toEqual(['No token was issued in this job: nothing to revoke.']);
+    expect(post.log).toEqual(['This step minted no token: nothing to revoke.']);
     expect(ims.requests).toHaveLength(1);
   });
 

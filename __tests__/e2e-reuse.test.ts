@@ -70,13 +70,14 @@ describe('one token for many jobs', () => {
       // Whole seconds left at the time of reuse.
       const left = Number(reuse.outputs['expires-in']);
       expect(left).toBeLessThanOrEqual(86399);
-      expect(left).toBeGreaterThan(86399 - 120);
+      expect(left).toBeGreaterThan(86399 - 600);
       // Handed on as it came, so a chain of jobs can pass it along.
       expect(reuse.outputs['sealed-token']).toBe(sealed);
       expect(reuse.masks).toContain(token);
+      const minutes = Math.floor(left / 60);
       expect(reuse.log).toEqual([
         `Reused the IMS access token from the sealed-token input for client ${CLIENT.clientId}; nothing was sent to IMS. ` +
-          `It expires at ${mint.outputs['expires-at']} (in 23 h 59 min).`,
+          `It expires at ${mint.outputs['expires-at']} (in ${Math.floor(minutes / 60)} h ${minutes % 60} min).`,
       ]);
     }
   });

@@ -250,9 +250,10 @@ describe('network wording', () => {
     expect(failure.summary).toBe('connection reset through the proxy http://p:9 (ECONNRESET)');
   });
 
-  it('does not retry an unknown error, and still says what happened', () => {
+  it('does not retry an unknown error, counts it as an outage, and still says what happened', () => {
     expect(networkFailure({ code: 'EWEIRD', detail: 'odd' }, 1, CONTEXT)).toEqual({
       retryable: false,
+      transient: true,
       summary: 'network error EWEIRD',
       message:
         "The request to ims.example.com failed: odd (EWEIRD). Check ims-url and the runner's network and proxy settings.",

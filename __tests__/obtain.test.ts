@@ -88,12 +88,19 @@ describe('obtainToken', () => {
     expect(ims.requests).toHaveLength(2);
   });
 
-  it('does not fall back to an expired token', async () => {
+  it('says that an expired token is not reused, and fails as today when IMS fails', async () => {
     const { binding } = setup();
     const { inputs, deps, lines } = setup({ 'sealed-token': sealedFor(binding, -60), retries: '0' });
     ims.setFallback({ kind: 'json', status: 503, body: { error: 'down' } });
     await expect(obtainToken(inputs, binding, deps)).rejects.toThrow(/^Could not get an Adobe IMS access token/);
     expect(lines[0]).toMatch(/^info: The token from the sealed-token input expired at /);
+  });
+
+  it('never falls back on a permanent failure, even with a fallback in hand', async () => {
+    const { binding } = setup();
+    const { inputs, deps } = setup({ 'sealed-token': sealedFor(binding, 30 * 60) });
+    ims.setFallback({ kind: 'json', status: 400, body: { error: 'invalid_scope' } });
+    await expect(obtainToken(inputs, binding, deps)).rejects.toThrow(/HTTP 400 invalid_scope/);
   });
 
   it('warns once about a seal that does not open, then mints', async () => {

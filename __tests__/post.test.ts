@@ -62,7 +62,7 @@ describe('planRevocation', () => {
     ['false', state, 'Token revocation is off (revoke: false): nothing to do.'],
     ['', state, 'Token revocation is off (revoke: false): nothing to do.'],
     ['maybe', state, 'Token revocation is off (revoke: false): nothing to do.'],
-    ['true', { token: '', expiresAt: '' }, 'No token was issued in this job: nothing to revoke.'],
+    ['true', { token: '', expiresAt: '' }, 'This step minted no token: nothing to revoke.'],
     [
       'true',
       { token: 'tok', expiresAt: '2026-11-29T21:59:59.999Z' },
@@ -149,7 +149,7 @@ describe('run (the post step)', () => {
       fastDeps(() => {}),
     );
     expect(events.filter(([kind]) => kind !== 'secret')).toEqual([
-      ['info', 'No token was issued in this job: nothing to revoke.'],
+      ['info', 'This step minted no token: nothing to revoke.'],
     ]);
     expect(ims.requests).toHaveLength(0);
   });

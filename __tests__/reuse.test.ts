@@ -1,6 +1,13 @@
 // Reuse and fallback decisions, and their words: pure, with a fixed clock.
 import { describe, expect, it } from '@jest/globals';
-import type { AttemptFailure } from '../src/failures.js';
+import {
+  type AttemptFailure,
+  type FailureContext,
+  TIMEOUT_CODE,
+  TOO_LARGE_CODE,
+  networkFailure,
+} from '../src/failures.js';
+import { readTokenAnswer } from '../src/ims.js';
 import type { IssuedToken } from '../src/ims.js';
 import {
   FALLBACK_MIN_REMAINING_MS,
@@ -83,6 +90,54 @@ describe('judgeFallback', () => {
 
   it('never falls back after a permanent failure: a stale token would hide it', () => {
     expect(judgeFallback({ failure: permanent, attempts: 1 }, candidate(30 * MINUTE), NOW)).toEqual({ use: false });
+  });
+
+  const context: FailureContext = {
+    request: 'token request',
+    host: 'ims.test',
+    scopes: ['openid'],
+    secrets: ['s3cret'],
+  };
+  const answered = (status: number, body: string, headers: Record<string, string> = {}): AttemptFailure => {
+    const result = readTokenAnswer({ status, headers, body }, NOW, context);
+    if (result.ok) throw new Error('expected a failure');
+    return result.failure;
+  };
+  const network = (code: string, detail = 'failed', proxy?: string): AttemptFailure =>
+    networkFailure({ code, detail, proxy }, 30_000, context);
+  const tunnel = (status: number): AttemptFailure =>
+    network('ECONNRESET', `tunneling socket could not be established, statusCode=${status}`, 'http://proxy:3128');
+
+  it.each([
+    ['connection refused', network('ECONNREFUSED')],
+    ['connection reset', network('ECONNRESET')],
+    ['temporary DNS failure', network('EAI_AGAIN')],
+    ['host not found (it resolved when the token was sealed)', network('ENOTFOUND')],
+    ['a network error without a code', network('')],
+    ['an attempt timeout', network(TIMEOUT_CODE)],
+    ...[408, 429, 500, 502, 503, 504].map((status) => [`HTTP ${status}`, answered(status, '{"error":"x"}')] as const),
+    ['HTTP 503 with an HTML page', answered(503, '<html>down</html>')],
+    ...[502, 503, 504].map((status) => [`a proxy's ${status}`, tunnel(status)] as const),
+  ])('rides out an outage: %s', (_what, failure) => {
+    expect(judgeFallback({ failure, attempts: 4 }, candidate(30 * MINUTE), NOW).use).toBe(true);
+  });
+
+  it.each([
+    ['invalid_client', answered(401, '{"error":"invalid_client"}')],
+    ['invalid_scope', answered(400, '{"error":"invalid_scope"}')],
+    ['unauthorized_client', answered(400, '{"error":"unauthorized_client"}')],
+    ['another 4xx', answered(403, '{"error":"forbidden"}')],
+    ['HTTP 507', answered(507, '{"error":"insufficient_storage"}')],
+    ['a redirect', answered(302, '', { location: 'https://elsewhere.test/' })],
+    ['a TLS error', network('SELF_SIGNED_CERT_IN_CHAIN')],
+    ['a 200 that is not IMS JSON', answered(200, '<html>portal</html>')],
+    ['an answer too large', network(TOO_LARGE_CODE, 'an answer of 2000000 bytes')],
+    ['proxy authentication (407)', tunnel(407)],
+    ['proxy authentication (401)', tunnel(401)],
+    ["a proxy's 403", tunnel(403)],
+    ["a proxy's 500", tunnel(500)],
+  ])('fails on a permanent failure: %s', (_what, failure) => {
+    expect(judgeFallback({ failure, attempts: 1 }, candidate(30 * MINUTE), NOW)).toEqual({ use: false });
   });
 
   it('has nothing to fall back to without a fallback', () => {

@@ -3,7 +3,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { IssuedToken } from '../src/ims.js';
-import { type SealBinding, openSealed, sealToken } from '../src/seal.js';
+import { type SealBinding, openSealed, sealAvoiding, sealToken } from '../src/seal.js';
 import { seededRandom } from '../testbed/fuzz.js';
 
 const TOKEN: IssuedToken = {
@@ -81,6 +81,19 @@ describe('sealToken and openSealed', () => {
     }
   });
 
+  it('does not open when any character is changed, even in the unused low bits of the last one', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let opened = 0;
+    for (let index = 5; index < sealed.length; index++) {
+      for (const character of alphabet) {
+        if (character === sealed[index]) continue;
+        const changed = sealed.slice(0, index) + character + sealed.slice(index + 1);
+        if (openSealed(changed, [SECRET], BINDING).ok) opened++;
+      }
+    }
+    expect(opened).toBe(0);
+  });
+
   it('does not open when cut anywhere', () => {
     for (let length = sealed.length - 1; length >= 5; length--) {
       const result = openSealed(sealed.slice(0, length), [SECRET], BINDING);
@@ -125,6 +138,11 @@ describe('sealToken and openSealed', () => {
     };
     const good = { access_token: 'tok', token_type: 'bearer', expires_in: 1, expires_at: '2026-12-01T00:00:00.000Z' };
     expect(openSealed(sealWith(JSON.stringify(good)), [SECRET], BINDING).ok).toBe(true);
+    // expires_in as a numeric string, as IMS may send it, is read as seconds.
+    expect(openSealed(sealWith(JSON.stringify({ ...good, expires_in: '86399' })), [SECRET], BINDING)).toMatchObject({
+      ok: true,
+      token: { expiresIn: '86399' },
+    });
     for (const bad of [
       'not json',
       'null',
@@ -132,7 +150,8 @@ describe('sealToken and openSealed', () => {
       JSON.stringify({ ...good, access_token: '' }),
       JSON.stringify({ ...good, access_token: 'with space' }),
       JSON.stringify({ ...good, token_type: 7 }),
-      JSON.stringify({ ...good, expires_in: '86399' }),
+      JSON.stringify({ ...good, expires_in: 'soon' }),
+      JSON.stringify({ ...good, expires_at: 'Tue, 01 Dec 2026 00:00:00 GMT' }),
       JSON.stringify({ ...good, expires_in: -1 }),
       JSON.stringify({ ...good, expires_at: 'tomorrow' }),
     ]) {
@@ -141,6 +160,26 @@ describe('sealToken and openSealed', () => {
         { ok: false, problem: 'holds no usable token' },
       ]);
     }
+  });
+});
+
+describe('sealAvoiding', () => {
+  it('seals again while the seal holds a value the runner masks', () => {
+    const first = sealToken(TOKEN, SECRET, BINDING, seededBytes(7));
+    const masked = first.slice(20, 26);
+    const sealedAgain = sealAvoiding(TOKEN, SECRET, BINDING, seededBytes(7), [masked]);
+    expect(sealedAgain).not.toContain(masked);
+    expect(openSealed(sealedAgain, [SECRET], BINDING)).toMatchObject({ ok: true, token: TOKEN });
+  });
+
+  it('keeps the first seal when it holds no masked value', () => {
+    expect(sealAvoiding(TOKEN, SECRET, BINDING, seededBytes(7), [SECRET, TOKEN.accessToken])).toBe(
+      sealToken(TOKEN, SECRET, BINDING, seededBytes(7)),
+    );
+  });
+
+  it('gives up after a few tries on a value no seal can avoid', () => {
+    expect(sealAvoiding(TOKEN, SECRET, BINDING, randomBytes, ['A', 'B', 'C', 'D'])).toMatch(/^fta1\./);
   });
 });
 

@@ -31918,6 +31918,8 @@ function networkFailure(problem, timeoutMs, context) {
                 : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
         return {
             retryable,
+            // Only a proxy that could not reach IMS says anything about IMS.
+            transient: ['502', '503', '504'].includes(proxyStatus),
             summary: `proxy answered HTTP ${proxyStatus}`,
             message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
         };
@@ -31932,6 +31934,8 @@ function networkFailure(problem, timeoutMs, context) {
     if (code === 'ENOTFOUND') {
         return {
             retryable: false,
+            // Not retried (a typo in ims-url does not heal), but a host that resolved before may be down.
+            transient: true,
             summary: 'host not found',
             message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
         };
@@ -31946,9 +31950,21 @@ function networkFailure(problem, timeoutMs, context) {
     }
     return {
         retryable: false,
+        transient: true,
         summary: `network error ${code || 'without a code'}`,
         message: `The request to ${host}${via} failed: ${detail}${code ? ` (${code})` : ''}. Check ims-url and the runner's network and proxy settings.`,
     };
+}
+/**
+ * Whether a failure, once retries are spent, is an outage that a still-valid
+ * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
+ * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
+ * (an IMS error such as invalid_client, another status, a redirect, a TLS
+ * error, an answer that is not IMS JSON, proxy authentication) says the
+ * credential or the request is wrong.
+ */
+function isOutage(failure) {
+    return failure.transient ?? failure.retryable;
 }
 /** The last failure, and how many attempts were made: "after 4 attempts (retries: 3). <message>". */
 function failures_attemptsNote(failure, attempts, retries) {
@@ -32356,11 +32372,13 @@ async function attempts_sendWithRetries(request, read, retries, context, deps) {
  * moves on to the next one; any other failure stops at once.
  */
 async function attempts_trySecrets(secrets, send) {
+    let totalAttempts = 0;
     for (let index = 0;; index++) {
         const outcome = await send(secrets[index]);
+        totalAttempts += outcome.ok ? 1 : outcome.attempts;
         const rejected = !outcome.ok && outcome.failure.imsError === 'invalid_client';
         if (!rejected || index === secrets.length - 1)
-            return { ...outcome, position: index + 1 };
+            return { ...outcome, position: index + 1, totalAttempts };
     }
 }
 
@@ -32495,9 +32513,9 @@ class MintError extends Error {
     failure;
     attempts;
     name = 'MintError';
-    constructor(message, 
-    /** The last failure, and how many attempts were made with the last secret tried. */
-    failure, attempts) {
+    constructor(message, failure, 
+    /** Requests sent in all, with every client-secret line tried. */
+    attempts) {
         super(message);
         this.failure = failure;
         this.attempts = attempts;
@@ -32521,12 +32539,13 @@ async function mintToken(inputs, deps) {
     if (outcome.ok)
         return { token: outcome.value, secretPosition: outcome.position };
     throw new MintError(`Could not get an Adobe IMS access token${failures_secretsNote(outcome.position, inputs.clientSecrets.length)} ` +
-        failures_attemptsNote(outcome.failure, outcome.attempts, inputs.retries), outcome.failure, outcome.attempts);
+        failures_attemptsNote(outcome.failure, outcome.attempts, inputs.retries), outcome.failure, outcome.totalAttempts);
 }
 
 ;// CONCATENATED MODULE: ./src/reuse.ts
 // Whether a token opened from a seal is reused, kept only as a fallback, or
 // set aside, and the words for each. Pure: the clock is passed in.
+
 
 function judgeReuse(token, nowMs, minRemainingMs) {
     const remainingMs = token.expiresAt.getTime() - nowMs;
@@ -32568,7 +32587,7 @@ function unopenedWarning(problem) {
 /** The warning for a cache entry that does not open: sealed with another secret, or forged. */
 function unopenedCacheWarning(key, problem) {
     const why = problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
-    return `The cached token ${key} ${why}; it is not used, and a new token will replace it.`;
+    return `The cached token ${visible(key)} ${why}; it is not used, and a new token will replace it.`;
 }
 /** The line when no sealed token was given. */
 const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
@@ -32581,14 +32600,12 @@ function reusedNotRevokedLine(token) {
 const FALLBACK_MIN_REMAINING_MS = 5 * 60_000;
 /**
  * Whether a failed mint falls back to a token set aside for having too little
- * time left (stale-if-error, RFC 5861): only after a transient failure (one
- * that retries were spent on: network, timeout, 408, 429, 500, 502-504, a
- * proxy's 502-504) and only while the fallback has FALLBACK_MIN_REMAINING_MS
- * left. A permanent failure (a wrong credential or request) always fails: a
+ * time left (stale-if-error, RFC 5861): only after an outage (isOutage) and
+ * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent failure (a wrong credential or request) always fails: a
  * stale token would hide it.
  */
 function judgeFallback(mint, fallback, nowMs) {
-    if (fallback === undefined || !mint.failure.retryable)
+    if (fallback === undefined || !isOutage(mint.failure))
         return { use: false };
     if (fallback.token.expiresAt.getTime() - nowMs < FALLBACK_MIN_REMAINING_MS)
         return { use: false };
@@ -32596,7 +32613,8 @@ function judgeFallback(mint, fallback, nowMs) {
     return {
         use: true,
         warning: `IMS failed after ${attempts} (${mint.failure.summary}): using the token from ${FROM[fallback.source]} ` +
-            `instead, which expires at ${expiry(fallback.token, nowMs)}. The next run asks IMS again.`,
+            `instead, which expires at ${fallback.token.expiresAt.toISOString()} ` +
+            `(in ${Math.floor(secondsLeft(fallback.token, nowMs) / 60)} min). The next run asks IMS again.`,
     };
 }
 
@@ -32619,6 +32637,7 @@ const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 /** A sealed IMS token is about 2 KB; anything far larger is not one. */
 const MAX_SEALED_LENGTH = 64 * 1024;
+const MAX_SEAL_TRIES = 16;
 function additionalData(binding) {
     return Buffer.from(JSON.stringify([
         'fta1',
@@ -32631,6 +32650,18 @@ function additionalData(binding) {
 }
 function deriveKey(secret, salt) {
     return Buffer.from((0,external_node_crypto_.hkdfSync)('sha256', Buffer.from(secret, 'utf8'), salt, HKDF_INFO, KEY_BYTES));
+}
+/**
+ * Seals the token, again with fresh randomness while the seal happens to hold
+ * a value the runner masks (it would drop the job output): with masked values
+ * of a few characters or more, a second try is already all but never needed.
+ */
+function sealAvoiding(token, secret, binding, randomBytes, masked) {
+    let sealed = sealToken(token, secret, binding, randomBytes);
+    for (let tries = 1; tries < MAX_SEAL_TRIES && masked.some((value) => sealed.includes(value)); tries++) {
+        sealed = sealToken(token, secret, binding, randomBytes);
+    }
+    return sealed;
 }
 function sealToken(token, secret, binding, randomBytes) {
     const salt = randomBytes(SALT_BYTES);
@@ -32648,6 +32679,7 @@ function sealToken(token, secret, binding, randomBytes) {
     return SEAL_PREFIX + Buffer.concat([salt, iv, ciphertext, cipher.getAuthTag()]).toString('base64url');
 }
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 /**
  * Opens a sealed token with each secret in turn. It opens only when the GCM
  * tag holds for one of them and for this binding: a changed byte, a cut, another
@@ -32659,10 +32691,11 @@ function openSealed(sealed, secrets, binding) {
     const encoded = sealed.slice(SEAL_PREFIX.length);
     if (encoded.length > MAX_SEALED_LENGTH)
         return { ok: false, problem: 'is too long to be one' };
-    // Node's decoder skips what it does not know; a seal must be exactly base64url.
-    if (!BASE64URL.test(encoded) || encoded.length % 4 === 1)
-        return { ok: false, problem: 'is not base64url' };
+    // Node's decoder skips what it does not know and ignores unused low bits of
+    // the last character: a seal must be exactly the canonical base64url of its bytes.
     const bytes = Buffer.from(encoded, 'base64url');
+    if (!BASE64URL.test(encoded) || bytes.toString('base64url') !== encoded)
+        return { ok: false, problem: 'is not base64url' };
     if (bytes.length < SALT_BYTES + IV_BYTES + 1 + TAG_BYTES)
         return { ok: false, problem: 'is too short to be one' };
     const salt = bytes.subarray(0, SALT_BYTES);
@@ -32703,11 +32736,13 @@ function readPlaintext(plaintext) {
         return undefined;
     if (typeof tokenType !== 'string' || tokenType === '')
         return undefined;
-    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0)
+    const seconds = typeof expiresIn === 'string' && /^\d+(\.\d+)?$/.test(expiresIn) ? Number(expiresIn) : expiresIn;
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
         return undefined;
-    if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt)))
+    if (typeof expiresAt !== 'string' || !ISO_INSTANT.test(expiresAt) || Number.isNaN(Date.parse(expiresAt))) {
         return undefined;
-    return { accessToken, tokenType, expiresIn: String(expiresIn), expiresAt: new Date(expiresAt) };
+    }
+    return { accessToken, tokenType, expiresIn: String(seconds), expiresAt: new Date(expiresAt) };
 }
 
 ;// CONCATENATED MODULE: ./src/obtain.ts
@@ -32715,6 +32750,7 @@ function readPlaintext(plaintext) {
 // enough time left, else minted and sealed for later jobs; a minted token that
 // IMS cannot give falls back to a valid token set aside. Pure but for the
 // injected network, clock, randomness, masking and log.
+
 
 
 
@@ -32800,7 +32836,9 @@ async function obtainToken(inputs, binding, deps) {
     const { token, secretPosition } = minted;
     deps.mask(token.accessToken);
     const secret = inputs.clientSecrets[secretPosition - 1];
-    const sealed = sealToken(token, secret, binding, deps.randomBytes);
+    // What the runner masks: the secret lines in each echoed form, the token, and a client ID kept in secrets.
+    const masked = [...inputs.clientSecrets.flatMap(secretForms), token.accessToken, inputs.clientId];
+    const sealed = sealAvoiding(token, secret, binding, deps.randomBytes, masked);
     if (cache !== undefined)
         say(deps, await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000));
     return { token, source: 'minted', sealed, secretPosition };
@@ -32829,7 +32867,7 @@ function planRevocation(revokeInput, state, nowMs) {
     if (!revoke)
         return { revoke: false, reason: 'Token revocation is off (revoke: false): nothing to do.' };
     if (state.token === '')
-        return { revoke: false, reason: 'No token was issued in this job: nothing to revoke.' };
+        return { revoke: false, reason: 'This step minted no token: nothing to revoke.' };
     const expiresAt = Date.parse(state.expiresAt);
     if (expiresAt <= nowMs) {
         return { revoke: false, reason: `The token expired at ${new Date(expiresAt).toISOString()}: nothing to revoke.` };

@@ -32135,6 +32135,8 @@ function networkFailure(problem, timeoutMs, context) {
                 : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
         return {
             retryable,
+            // Only a proxy that could not reach IMS says anything about IMS.
+            transient: ['502', '503', '504'].includes(proxyStatus),
             summary: `proxy answered HTTP ${proxyStatus}`,
             message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
         };
@@ -32149,6 +32151,8 @@ function networkFailure(problem, timeoutMs, context) {
     if (code === 'ENOTFOUND') {
         return {
             retryable: false,
+            // Not retried (a typo in ims-url does not heal), but a host that resolved before may be down.
+            transient: true,
             summary: 'host not found',
             message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
         };
@@ -32163,9 +32167,21 @@ function networkFailure(problem, timeoutMs, context) {
     }
     return {
         retryable: false,
+        transient: true,
         summary: `network error ${code || 'without a code'}`,
         message: `The request to ${host}${via} failed: ${detail}${code ? ` (${code})` : ''}. Check ims-url and the runner's network and proxy settings.`,
     };
+}
+/**
+ * Whether a failure, once retries are spent, is an outage that a still-valid
+ * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
+ * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
+ * (an IMS error such as invalid_client, another status, a redirect, a TLS
+ * error, an answer that is not IMS JSON, proxy authentication) says the
+ * credential or the request is wrong.
+ */
+function isOutage(failure) {
+    return failure.transient ?? failure.retryable;
 }
 /** The last failure, and how many attempts were made: "after 4 attempts (retries: 3). <message>". */
 function attemptsNote(failure, attempts, retries) {
@@ -32354,11 +32370,13 @@ async function sendWithRetries(request, read, retries, context, deps) {
  * moves on to the next one; any other failure stops at once.
  */
 async function trySecrets(secrets, send) {
+    let totalAttempts = 0;
     for (let index = 0;; index++) {
         const outcome = await send(secrets[index]);
+        totalAttempts += outcome.ok ? 1 : outcome.attempts;
         const rejected = !outcome.ok && outcome.failure.imsError === 'invalid_client';
         if (!rejected || index === secrets.length - 1)
-            return { ...outcome, position: index + 1 };
+            return { ...outcome, position: index + 1, totalAttempts };
     }
 }
 
@@ -32504,7 +32522,7 @@ function planRevocation(revokeInput, state, nowMs) {
     if (!revoke)
         return { revoke: false, reason: 'Token revocation is off (revoke: false): nothing to do.' };
     if (state.token === '')
-        return { revoke: false, reason: 'No token was issued in this job: nothing to revoke.' };
+        return { revoke: false, reason: 'This step minted no token: nothing to revoke.' };
     const expiresAt = Date.parse(state.expiresAt);
     if (expiresAt <= nowMs) {
         return { revoke: false, reason: `The token expired at ${new Date(expiresAt).toISOString()}: nothing to revoke.` };

@@ -63,6 +63,8 @@ export async function sendWithRetries<T>(
 export type SecretsOutcome<T> = Outcome<T> & {
   /** Which secret (1-based) gave this outcome. */
   readonly position: number;
+  /** For a failure, the requests sent with every secret tried. */
+  readonly totalAttempts: number;
 };
 
 /**
@@ -73,9 +75,11 @@ export async function trySecrets<T>(
   secrets: readonly string[],
   send: (secret: string) => Promise<Outcome<T>>,
 ): Promise<SecretsOutcome<T>> {
+  let totalAttempts = 0;
   for (let index = 0; ; index++) {
     const outcome = await send(secrets[index] as string);
+    totalAttempts += outcome.ok ? 1 : outcome.attempts;
     const rejected = !outcome.ok && outcome.failure.imsError === 'invalid_client';
-    if (!rejected || index === secrets.length - 1) return { ...outcome, position: index + 1 };
+    if (!rejected || index === secrets.length - 1) return { ...outcome, position: index + 1, totalAttempts };
   }
 }

@@ -8,6 +8,11 @@ import { quote, secretForms, visible } from './text.js';
 export interface AttemptFailure {
   /** Worth another attempt (a transient network error, 408, 429 or 5xx). */
   readonly retryable: boolean;
+  /**
+   * Whether this looks like an IMS outage rather than a wrong credential or
+   * request, where that differs from `retryable` (see isOutage).
+   */
+  readonly transient?: boolean;
   /** A few words for the retry log line, e.g. "HTTP 503 internal_error". */
   readonly summary: string;
   /** The full explanation for the step's error annotation. */
@@ -225,6 +230,8 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
         : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
     return {
       retryable,
+      // Only a proxy that could not reach IMS says anything about IMS.
+      transient: ['502', '503', '504'].includes(proxyStatus),
       summary: `proxy answered HTTP ${proxyStatus}`,
       message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
     };
@@ -239,6 +246,8 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
   if (code === 'ENOTFOUND') {
     return {
       retryable: false,
+      // Not retried (a typo in ims-url does not heal), but a host that resolved before may be down.
+      transient: true,
       summary: 'host not found',
       message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
     };
@@ -253,9 +262,22 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
   }
   return {
     retryable: false,
+    transient: true,
     summary: `network error ${code || 'without a code'}`,
     message: `The request to ${host}${via} failed: ${detail}${code ? ` (${code})` : ''}. Check ims-url and the runner's network and proxy settings.`,
   };
+}
+
+/**
+ * Whether a failure, once retries are spent, is an outage that a still-valid
+ * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
+ * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
+ * (an IMS error such as invalid_client, another status, a redirect, a TLS
+ * error, an answer that is not IMS JSON, proxy authentication) says the
+ * credential or the request is wrong.
+ */
+export function isOutage(failure: AttemptFailure): boolean {
+  return failure.transient ?? failure.retryable;
 }
 
 /** The last failure, and how many attempts were made: "after 4 attempts (retries: 3). <message>". */

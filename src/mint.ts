@@ -11,8 +11,8 @@ export class MintError extends Error {
   override name = 'MintError';
   constructor(
     message: string,
-    /** The last failure, and how many attempts were made with the last secret tried. */
     readonly failure: AttemptFailure,
+    /** Requests sent in all, with every client-secret line tried. */
     readonly attempts: number,
   ) {
     super(message);
@@ -53,6 +53,6 @@ export async function mintToken(inputs: ActionInputs, deps: AttemptDependencies)
     `Could not get an Adobe IMS access token${secretsNote(outcome.position, inputs.clientSecrets.length)} ` +
       attemptsNote(outcome.failure, outcome.attempts, inputs.retries),
     outcome.failure,
-    outcome.attempts,
+    outcome.totalAttempts,
   );
 }

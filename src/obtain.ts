@@ -17,7 +17,8 @@ import {
   unopenedCacheWarning,
   unopenedWarning,
 } from './reuse.js';
-import { type RandomBytes, type SealBinding, openSealed, sealToken } from './seal.js';
+import { type RandomBytes, type SealBinding, openSealed, sealAvoiding } from './seal.js';
+import { secretForms } from './text.js';
 
 /** One line for the log: info, or a warning. */
 export interface LogLine {
@@ -142,7 +143,9 @@ export async function obtainToken(
   const { token, secretPosition } = minted;
   deps.mask(token.accessToken);
   const secret = inputs.clientSecrets[secretPosition - 1] as string;
-  const sealed = sealToken(token, secret, binding, deps.randomBytes);
+  // What the runner masks: the secret lines in each echoed form, the token, and a client ID kept in secrets.
+  const masked = [...inputs.clientSecrets.flatMap(secretForms), token.accessToken, inputs.clientId];
+  const sealed = sealAvoiding(token, secret, binding, deps.randomBytes, masked);
   if (cache !== undefined)
     say(deps, await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000));
   return { token, source: 'minted', sealed, secretPosition };

@@ -1,7 +1,7 @@
 // Whether a token opened from a seal is reused, kept only as a fallback, or
 // set aside, and the words for each. Pure: the clock is passed in.
 
-import type { AttemptFailure } from './failures.js';
+import { type AttemptFailure, isOutage } from './failures.js';
 import type { IssuedToken } from './ims.js';
 import type { SealProblem } from './seal.js';
 import { formatDuration, visible } from './text.js';
@@ -81,7 +81,7 @@ export function unopenedWarning(problem: SealProblem): string {
 export function unopenedCacheWarning(key: string, problem: SealProblem): string {
   const why =
     problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
-  return `The cached token ${key} ${why}; it is not used, and a new token will replace it.`;
+  return `The cached token ${visible(key)} ${why}; it is not used, and a new token will replace it.`;
 }
 
 /** The line when no sealed token was given. */
@@ -106,10 +106,8 @@ export interface MintFailure {
 
 /**
  * Whether a failed mint falls back to a token set aside for having too little
- * time left (stale-if-error, RFC 5861): only after a transient failure (one
- * that retries were spent on: network, timeout, 408, 429, 500, 502-504, a
- * proxy's 502-504) and only while the fallback has FALLBACK_MIN_REMAINING_MS
- * left. A permanent failure (a wrong credential or request) always fails: a
+ * time left (stale-if-error, RFC 5861): only after an outage (isOutage) and
+ * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent failure (a wrong credential or request) always fails: a
  * stale token would hide it.
  */
 export function judgeFallback(
@@ -117,13 +115,14 @@ export function judgeFallback(
   fallback: ReuseCandidate | undefined,
   nowMs: number,
 ): { readonly use: false } | { readonly use: true; readonly warning: string } {
-  if (fallback === undefined || !mint.failure.retryable) return { use: false };
+  if (fallback === undefined || !isOutage(mint.failure)) return { use: false };
   if (fallback.token.expiresAt.getTime() - nowMs < FALLBACK_MIN_REMAINING_MS) return { use: false };
   const attempts = mint.attempts === 1 ? '1 attempt' : `${mint.attempts} attempts`;
   return {
     use: true,
     warning:
       `IMS failed after ${attempts} (${mint.failure.summary}): using the token from ${FROM[fallback.source]} ` +
-      `instead, which expires at ${expiry(fallback.token, nowMs)}. The next run asks IMS again.`,
+      `instead, which expires at ${fallback.token.expiresAt.toISOString()} ` +
+      `(in ${Math.floor(secondsLeft(fallback.token, nowMs) / 60)} min). The next run asks IMS again.`,
   };
 }

@@ -27,7 +27,7 @@ export function planRevocation(
     revoke = false;
   }
   if (!revoke) return { revoke: false, reason: 'Token revocation is off (revoke: false): nothing to do.' };
-  if (state.token === '') return { revoke: false, reason: 'No token was issued in this job: nothing to revoke.' };
+  if (state.token === '') return { revoke: false, reason: 'This step minted no token: nothing to revoke.' };
   const expiresAt = Date.parse(state.expiresAt);
   if (expiresAt <= nowMs) {
     return { revoke: false, reason: `The token expired at ${new Date(expiresAt).toISOString()}: nothing to revoke.` };
