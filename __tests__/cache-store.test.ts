@@ -179,8 +179,9 @@ describe('lookup', () => {
   it('reports a corrupt archive as unavailable', async () => {
     const { service, store } = await bed();
     await plant('p-1', 'fta1.x');
-    service.fail('download', { kind: 'corrupt' });
-    expectUnavailable(await store.lookup('p-'), /tar.* failed/);
+    service.fail('download', { kind: 'corrupt' }, 1);
+    expectUnavailable(await store.lookup('p-'), /^"[^"]*tar" failed with error: .* exit code 2$/);
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'fta1.x' });
   });
 
   it('reports a server error as unavailable within the bound, with what the library last said', async () => {

@@ -32,7 +32,7 @@ export type CacheFault =
   | { readonly kind: 'status'; readonly status: number; readonly headers?: Readonly<Record<string, string>> }
   /** Read the request, then never answer. */
   | { readonly kind: 'hang' }
-  /** download only: serve the stored archive's bytes inverted (same length, not an archive). */
+  /** download only: serve the stored archive's bytes inverted (same length, not an archive); a HEAD is not counted. */
   | { readonly kind: 'corrupt' }
   /**
    * Refuse as the service does when the run's token lacks the cache scope:
@@ -250,7 +250,7 @@ export class CacheService {
         }
         return;
       }
-      const fault = this.takeFault(operation);
+      const fault = this.takeFault(operation, method);
       if (fault?.kind === 'hang') return;
       if (fault?.kind === 'status') {
         const message = `emulated fault: HTTP ${fault.status}`;
@@ -276,9 +276,10 @@ export class CacheService {
     return this.blobHost === 'azure' ? target.host === BLOB_HOST : target.host === new URL(this.url).host;
   }
 
-  private takeFault(operation: CacheOperation): CacheFault | undefined {
+  private takeFault(operation: CacheOperation, method: string): CacheFault | undefined {
     const programmed = this.faults.get(operation);
-    if (!programmed) return undefined;
+    // Only bytes can be corrupt: the Azure SDK's HEAD before its GETs gets the true properties.
+    if (!programmed || (programmed.fault.kind === 'corrupt' && method === 'HEAD')) return undefined;
     programmed.remaining--;
     if (programmed.remaining <= 0) this.faults.delete(operation);
     return programmed.fault;
