@@ -1,0 +1,386 @@
+// The cache store in-process, against the cache service emulator over real
+// sockets, with the variables the runner gives a step (the library reads
+// process.env when called, so each test sets and restores them).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as cache from '@actions/cache';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { type CacheStore, type LookupResult, MAX_VALUE_BYTES, openCacheStore, valueFile } from '../src/cache-store.js';
+import { CacheService, type CacheServiceOptions, archiveOf } from '../testbed/cache-service.js';
+
+const TOUCHED = [
+  'ACTIONS_RESULTS_URL',
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_CACHE_SERVICE_V2',
+  'ACTIONS_CACHE_URL',
+  'ACTIONS_CACHE_MODE',
+  'GITHUB_SERVER_URL',
+  'RUNNER_TEMP',
+  'GITHUB_WORKSPACE',
+  'RUNNER_DEBUG',
+  ...['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY'].flatMap((name) => [name, name.toLowerCase()]),
+];
+const STILL_RUNNING = 'an earlier cache operation of this step is still running';
+
+let before: Record<string, string | undefined>;
+let service: CacheService | undefined;
+let root: string;
+
+beforeEach(() => {
+  before = Object.fromEntries(TOUCHED.map((name) => [name, process.env[name]]));
+  for (const name of TOUCHED) delete process.env[name];
+  root = mkdtempSync(path.join(tmpdir(), 'cache-store-test-'));
+});
+
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+  for (const [name, value] of Object.entries(before)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A runner's directories as on a hosted runner: _temp next to the checkout's parent. */
+function runnerDirectories(): { runnerTemp: string; workspace: string } {
+  const runnerTemp = path.join(root, 'work', '_temp');
+  const workspace = path.join(root, 'work', 'repo', 'repo');
+  mkdirSync(runnerTemp, { recursive: true });
+  mkdirSync(workspace, { recursive: true });
+  return { runnerTemp, workspace };
+}
+
+/** A service, the runner's variables pointing at it, and a store with a short bound. */
+async function bed(
+  options: CacheServiceOptions = {},
+  boundMs = 5000,
+): Promise<{ service: CacheService; store: CacheStore }> {
+  service = await CacheService.start(options);
+  const directories = runnerDirectories();
+  Object.assign(process.env, service.env(), {
+    RUNNER_TEMP: directories.runnerTemp,
+    GITHUB_WORKSPACE: directories.workspace,
+  });
+  return { service, store: openCacheStore({ boundMs }) };
+}
+
+/** Plants, under `key`, the archive the library makes of the store's file holding `contents`. */
+async function plant(key: string, contents: Parameters<typeof archiveOf>[1]): Promise<void> {
+  const { version, archive } = await archiveOf(valueFile(), contents, {
+    runnerTemp: process.env['RUNNER_TEMP'] as string,
+    workspace: process.env['GITHUB_WORKSPACE'] as string,
+  });
+  service?.plant(key, version, archive);
+}
+
+/**
+ * What the store answers once a call it abandoned at its bound has settled:
+ * it refuses new calls until then. A call left running when a test ends would
+ * print into the torn-down test environment.
+ */
+async function settled(store: CacheStore, prefix: string): Promise<LookupResult> {
+  for (;;) {
+    const result = await store.lookup(prefix);
+    if (result.kind !== 'unavailable' || result.reason !== STILL_RUNNING) return result;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function expectUnavailable(result: LookupResult, reason: RegExp): void {
+  expect(result).toEqual({ kind: 'unavailable', reason: expect.stringMatching(reason) });
+}
+
+describe.each(['azure', 'loopback'] as const)('with signed URLs on the %s host', (blobHost) => {
+  it('saves a value and finds it again by prefix, leaving no file behind', async () => {
+    const { service, store } = await bed({ blobHost });
+    expect(await store.save('fusion-token-v1-abc-1', 'fta1.sealed')).toEqual({ kind: 'saved' });
+    expect(existsSync(valueFile())).toBe(false);
+    expect(await store.lookup('fusion-token-v1-abc-')).toEqual({
+      kind: 'hit',
+      key: 'fusion-token-v1-abc-1',
+      value: 'fta1.sealed',
+    });
+    expect(existsSync(path.dirname(valueFile()))).toBe(false);
+    expect(
+      ['CreateCacheEntry', 'upload', 'FinalizeCacheEntryUpload', 'GetCacheEntryDownloadURL'].map((operation) =>
+        service.count(operation as never),
+      ),
+    ).toEqual([1, 1, 1, 1]);
+    // The Azure SDK asks for the blob's properties first, then its bytes; a plain GET otherwise.
+    expect(service.count('download')).toBe(blobHost === 'azure' ? 2 : 1);
+  });
+});
+
+describe('lookup', () => {
+  it('finds the newest entry under the prefix, not the greatest key', async () => {
+    const { store } = await bed();
+    for (const [key, value] of [
+      ['p-b', 'second'],
+      ['p-c', 'third'],
+      ['p-a', 'newest'],
+      ['q-z', 'other prefix, newer still'],
+    ]) {
+      expect(await store.save(key as string, value as string)).toEqual({ kind: 'saved' });
+    }
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-a', value: 'newest' });
+  });
+
+  it('misses when nothing matches, and never takes a stale file for a restored one', async () => {
+    const { store } = await bed();
+    expect(await store.save('other-1', 'x')).toEqual({ kind: 'saved' });
+    mkdirSync(path.dirname(valueFile()), { recursive: true });
+    writeFileSync(valueFile(), 'stale');
+    expect(await store.lookup('fusion-')).toEqual({ kind: 'miss' });
+    expect(existsSync(valueFile())).toBe(false);
+  });
+
+  it('does not see entries saved under another RUNNER_TEMP: the path is part of the version', async () => {
+    const { store } = await bed();
+    expect(await store.save('p-1', 'x')).toEqual({ kind: 'saved' });
+    process.env['RUNNER_TEMP'] = path.join(root, 'elsewhere');
+    expect(await store.lookup('p-')).toEqual({ kind: 'miss' });
+  });
+
+  it('returns a planted entry as is', async () => {
+    const { store } = await bed();
+    const value = 'fta1.planted…\n  with "quotes", a tab\tand a trailing newline\n';
+    await plant('p-7', value);
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-7', value });
+  });
+
+  it('takes a value of exactly the size limit, and refuses a larger one', async () => {
+    const { store } = await bed();
+    const limit = 'x'.repeat(MAX_VALUE_BYTES);
+    expect(await store.save('p-1', limit)).toEqual({ kind: 'saved' });
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: limit });
+    await plant('p-2', `${limit}x`);
+    expectUnavailable(await store.lookup('p-'), /^entry "p-2" holds a value larger than 65536 bytes$/);
+  });
+
+  it('reports an entry without the file, or with a link in its place, as unavailable', async () => {
+    const { store } = await bed();
+    // The library's archive of another file, planted under the version of the store's file.
+    const other = await archiveOf(path.join(process.env['RUNNER_TEMP'] as string, 'other'), 'x', {
+      runnerTemp: process.env['RUNNER_TEMP'] as string,
+      workspace: process.env['GITHUB_WORKSPACE'] as string,
+    });
+    const { version } = await archiveOf(valueFile(), 'x', {
+      runnerTemp: process.env['RUNNER_TEMP'] as string,
+      workspace: process.env['GITHUB_WORKSPACE'] as string,
+    });
+    service?.plant('p-1', version, other.archive);
+    expectUnavailable(await store.lookup('p-'), /^entry "p-1" holds no value$/);
+    await plant('p-2', { symlinkTo: '/etc/hostname' });
+    expectUnavailable(await store.lookup('p-'), /^entry "p-2" holds no value file$/);
+  });
+
+  it('reports a corrupt archive as unavailable', async () => {
+    const { service, store } = await bed();
+    await plant('p-1', 'fta1.x');
+    service.fail('download', { kind: 'corrupt' }, 1);
+    expectUnavailable(await store.lookup('p-'), /^"[^"]*tar" failed with error: .* exit code 2$/);
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'fta1.x' });
+  });
+
+  it('reports a server error as unavailable within the bound, with what the library last said', async () => {
+    const { service, store } = await bed({}, 400);
+    service.fail('GetCacheEntryDownloadURL', { kind: 'status', status: 500 }, 1);
+    expectUnavailable(await store.lookup('p-'), /^the cache gave no result within 0\.4 s \(last message: .*\(500\)/);
+    // The library retries after 3 s, and then the service answers.
+    expect(await settled(store, 'p-')).toEqual({ kind: 'miss' });
+    expect(service.count('GetCacheEntryDownloadURL')).toBe(3);
+  });
+
+  it('reports throttling as unavailable', async () => {
+    const { service, store } = await bed();
+    service.fail('GetCacheEntryDownloadURL', { kind: 'status', status: 429, headers: { 'retry-after': '60' } });
+    expectUnavailable(await store.lookup('p-'), /429/);
+  });
+
+  it('reports a denied read as unavailable', async () => {
+    const { service, store } = await bed();
+    service.fail('GetCacheEntryDownloadURL', { kind: 'deny' });
+    expectUnavailable(await store.lookup('p-'), /cache read denied/);
+  });
+
+  it('asks nothing when the cache mode forbids reads', async () => {
+    const { service, store } = await bed();
+    process.env['ACTIONS_CACHE_MODE'] = 'write-only';
+    expectUnavailable(await store.lookup('p-'), /cache-mode 'write-only' does not permit reads/);
+    expect(service.requests).toEqual([]);
+  });
+
+  it('reports a key the library refuses as unavailable', async () => {
+    const { store } = await bed();
+    expectUnavailable(await store.lookup('a,b'), /cannot contain commas/);
+  });
+});
+
+describe('save', () => {
+  it('fails on an existing key: entries are immutable', async () => {
+    const { store } = await bed();
+    expect(await store.save('p-1', 'first')).toEqual({ kind: 'saved' });
+    expect(await store.save('p-1', 'second')).toEqual({
+      kind: 'failed',
+      reason: 'Unable to reserve cache with key p-1, another job may be creating this cache.',
+    });
+    expect(await store.lookup('p-1')).toEqual({ kind: 'hit', key: 'p-1', value: 'first' });
+  });
+
+  it('reports a denied write as failed', async () => {
+    const { service, store } = await bed();
+    service.fail('CreateCacheEntry', { kind: 'deny' });
+    expect(await store.save('p-1', 'x')).toEqual({
+      kind: 'failed',
+      reason: expect.stringMatching(/cache write denied: token has no writable scopes$/),
+    });
+    expect(service.count('upload')).toBe(0);
+  });
+
+  it('reports a denial at finalization as failed', async () => {
+    const { service, store } = await bed();
+    service.fail('FinalizeCacheEntryUpload', { kind: 'deny' });
+    expect(await store.save('p-1', 'x')).toEqual({
+      kind: 'failed',
+      reason: 'cache write denied: token has no writable scopes',
+    });
+  });
+
+  it('reports a server error as failed within the bound', async () => {
+    const { service, store } = await bed({}, 400);
+    service.fail('CreateCacheEntry', { kind: 'status', status: 500 }, 1);
+    expect(await store.save('p-1', 'x')).toEqual({
+      kind: 'failed',
+      reason: expect.stringMatching(/^the cache gave no result within 0\.4 s .*\(500\)/),
+    });
+    // The abandoned save goes on, retries after 3 s, and completes: its file is gone once it settles.
+    expect(await settled(store, 'p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'x' });
+    expect(existsSync(valueFile())).toBe(false);
+  });
+
+  it('asks nothing when the cache mode forbids writes', async () => {
+    const { service, store } = await bed();
+    process.env['ACTIONS_CACHE_MODE'] = 'read';
+    expect(await store.save('p-1', 'x')).toEqual({
+      kind: 'failed',
+      reason: "Cache save skipped: the effective cache-mode 'read' does not permit writes.",
+    });
+    expect(service.requests).toEqual([]);
+    expect(existsSync(valueFile())).toBe(false);
+  });
+
+  it('refuses a value over the size limit before asking anything', async () => {
+    const { service, store } = await bed();
+    expect(await store.save('p-1', 'é'.repeat(MAX_VALUE_BYTES / 2 + 1))).toEqual({
+      kind: 'failed',
+      reason: 'the value is larger than 65536 bytes',
+    });
+    expect(service.requests).toEqual([]);
+  });
+
+  it('reports a key the library refuses, or a file it cannot write, as failed', async () => {
+    const { store } = await bed();
+    expect(await store.save('a,b', 'x')).toEqual({
+      kind: 'failed',
+      reason: expect.stringMatching(/cannot contain commas/),
+    });
+    process.env['RUNNER_TEMP'] = path.join(root, 'a-file');
+    writeFileSync(process.env['RUNNER_TEMP'], '');
+    expect(await store.save('p-1', 'x')).toEqual({
+      kind: 'failed',
+      reason: expect.stringMatching(/^ENOTDIR: not a directory, mkdir /),
+    });
+  });
+});
+
+describe('called against its types (from JavaScript)', () => {
+  it('still answers instead of throwing', async () => {
+    const { store } = await bed();
+    expect(await store.save('p-1', undefined as never)).toEqual({
+      kind: 'failed',
+      reason: expect.stringMatching(/^The "string" argument must be/),
+    });
+    expect(await store.lookup(undefined as never)).toEqual({ kind: 'unavailable', reason: expect.any(String) });
+  });
+});
+
+describe('without a cache service', () => {
+  it('reports the lookup unavailable and the save failed, asking nothing', async () => {
+    const { service, store } = await bed();
+    delete process.env['ACTIONS_RESULTS_URL'];
+    const reason = 'the runner offers this step no cache service';
+    expect(await store.lookup('p-')).toEqual({ kind: 'unavailable', reason });
+    expect(await store.save('p-1', 'x')).toEqual({ kind: 'failed', reason });
+    expect(service.requests).toEqual([]);
+  });
+
+  it('keeps its file under RUNNER_TEMP, or the system temp folder without one', () => {
+    expect(valueFile({ RUNNER_TEMP: '/runner/_temp' })).toBe(
+      path.join('/runner/_temp', 'fusion-token-action', 'sealed-token'),
+    );
+    expect(valueFile({})).toBe(path.join(tmpdir(), 'fusion-token-action', 'sealed-token'));
+  });
+});
+
+describe('the library output', () => {
+  let written: string;
+  let restore: () => void;
+
+  /** Records what reaches stdout and stderr (and keeps it from the test log). */
+  function recordOutput(): void {
+    written = '';
+    const streams = [process.stdout, process.stderr] as const;
+    const originals = streams.map((stream) => stream.write);
+    for (const stream of streams) {
+      stream.write = ((chunk: unknown) => {
+        written += String(chunk);
+        return true;
+      }) as typeof stream.write;
+    }
+    restore = () => streams.forEach((stream, index) => (stream.write = originals[index] as typeof stream.write));
+  }
+
+  afterEach(() => restore());
+
+  it('never reaches stdout or stderr, while our own lines do', async () => {
+    recordOutput();
+    // Opened after the recorder, the store diverts the library's output before it.
+    const { service, store } = await bed();
+    expect(await store.save('p-1', 'fta1.x')).toEqual({ kind: 'saved' });
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'fta1.x' });
+    service.fail('download', { kind: 'corrupt' });
+    expect((await store.lookup('p-')).kind).toBe('unavailable');
+    expect(await store.save('p-1', 'again')).toMatchObject({ kind: 'failed' });
+    process.stdout.write('our own line\n');
+    expect(written).toBe('our own line\n');
+    // The same calls made directly print, commands and all: the recorder would see them.
+    await cache.restoreCache([valueFile()], 'p-');
+    expect(written).toMatch(/^::debug::Cache service version: v2$/m);
+    expect(written).toMatch(/^::add-mask::/m);
+  });
+
+  it('stays diverted after a call is abandoned at its bound, until it settles', async () => {
+    recordOutput();
+    const { service, store } = await bed({}, 300);
+    service.fail('GetCacheEntryDownloadURL', { kind: 'hang' });
+    const lookup = store.lookup('p-');
+    process.stdout.write('written while the library runs\n');
+    expectUnavailable(await lookup, /^the cache gave no result within 0\.3 s$/);
+    expect(await store.save('p-1', 'x')).toEqual({ kind: 'failed', reason: STILL_RUNNING });
+    // Closing the service ends the hung request: the abandoned call fails now, saying so to no one.
+    await service.close();
+    expectUnavailable(await settled(store, 'p-'), /ECONNREFUSED/);
+    expect(written).toBe('written while the library runs\n');
+  });
+
+  it('is diverted by every store opened, however the streams were wrapped in between', async () => {
+    const { store } = await bed();
+    recordOutput();
+    const second = openCacheStore();
+    expect(await second.save('p-1', 'x')).toEqual({ kind: 'saved' });
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'x' });
+    expect(written).toBe('');
+  });
+});
