@@ -307,11 +307,11 @@ describe('called against its types (from JavaScript)', () => {
 });
 
 describe('without a cache service', () => {
-  it('reports the lookup unavailable and the save failed, asking nothing', async () => {
+  it('reports the cache off and the save failed, asking nothing', async () => {
     const { service, store } = await bed();
     delete process.env['ACTIONS_RESULTS_URL'];
     const reason = 'the runner offers this step no cache service';
-    expect(await store.lookup('p-')).toEqual({ kind: 'unavailable', reason });
+    expect(await store.lookup('p-')).toEqual({ kind: 'off', reason });
     expect(await store.save('p-1', 'x')).toEqual({ kind: 'failed', reason });
     expect(service.requests).toEqual([]);
   });

@@ -4,13 +4,11 @@
 // against the IMS emulator; every run audited for leaks.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectFailure, runAudited } from '../testbed/audit.js';
-import { FUSION_SCOPES, ImsEmulator, makeAccessToken } from '../testbed/ims-emulator.js';
+import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 import type { RunResult } from '../testbed/runner.js';
 
 const CLIENT = { clientId: 'reuse-client', clientSecret: 'p8e-Reuse+secret/=&%', scopes: FUSION_SCOPES };
 let ims: ImsEmulator;
-/** Tokens the emulator gave in scripted answers, for the leak audit. */
-const scripted: string[] = [];
 
 beforeAll(async () => {
   ims = await ImsEmulator.start([CLIENT]);
@@ -24,24 +22,22 @@ function run(inputs: Record<string, string>, env: Record<string, string> = {}): 
       inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url, ...inputs },
       env,
     },
-    { emulators: [ims], secrets: [CLIENT.clientSecret], tokens: scripted },
+    { emulators: [ims], secrets: [CLIENT.clientSecret] },
   );
 }
 
 /** A mint step whose token lives `expiresIn` seconds: returns its sealed-token output. */
 async function sealedTokenLiving(expiresIn: number, inputs: Record<string, string> = {}): Promise<string> {
-  const accessToken = makeAccessToken(CLIENT.clientId, FUSION_SCOPES, Date.now());
-  scripted.push(accessToken);
-  ims.enqueue({
-    kind: 'json',
-    status: 200,
-    body: { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn },
-  });
+  ims.enqueue({ kind: 'ims', expiresIn });
   const minted = await run(inputs);
   expect(minted.outputs['source']).toBe('minted');
-  ims.reset();
+  // Count the requests of the step under test only; the issued token stays known to the leak audit.
+  ims.requests.splice(0);
   return minted.outputs['sealed-token'] as string;
 }
+
+/** The token of the last mint step. */
+const lastIssued = (): string => ims.issued.at(-1)?.accessToken as string;
 
 function warnings(result: RunResult): string[] {
   return result.log.filter((line) => line.startsWith('Warning: '));
@@ -201,7 +197,7 @@ describe('when IMS is down', () => {
     expect(result.exitCode).toBe(0);
     expect(ims.requests).toHaveLength(3);
     expect(result.outputs['source']).toBe('sealed-token');
-    expect(result.outputs['access-token']).toBe(scripted.at(-1));
+    expect(result.outputs['access-token']).toBe(lastIssued());
     expect(result.outputs['sealed-token']).toBe(sealed);
     expect(warnings(result)).toEqual([
       expect.stringMatching(

@@ -15,6 +15,8 @@ import { visible } from './text.js';
 export type LookupResult =
   | { readonly kind: 'hit'; readonly key: string; readonly value: string }
   | { readonly kind: 'miss' }
+  /** No cache service here at all (a local run, or one without ACTIONS_RESULTS_URL): nothing to warn about. */
+  | { readonly kind: 'off'; readonly reason: string }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 export type SaveResult = { readonly kind: 'saved' } | { readonly kind: 'failed'; readonly reason: string };
@@ -34,6 +36,7 @@ export interface CacheStoreOptions {
 }
 
 export const CACHE_BOUND_MS = 15_000;
+const NO_SERVICE = 'the runner offers this step no cache service';
 export const MAX_VALUE_BYTES = 64 * 1024;
 const REASON_LENGTH = 240;
 const OUTPUT_KEPT = 64 * 1024;
@@ -91,6 +94,7 @@ class ActionsCacheStore implements CacheStore {
   }
 
   private async tryLookup(prefix: string): Promise<LookupResult> {
+    if (!cache.isFeatureAvailable()) return { kind: 'off', reason: NO_SERVICE };
     const refusal = this.refusal();
     if (refusal) return { kind: 'unavailable', reason: refusal };
     const file = valueFile();
@@ -141,7 +145,7 @@ class ActionsCacheStore implements CacheStore {
   }
 
   private refusal(): string | undefined {
-    if (!cache.isFeatureAvailable()) return 'the runner offers this step no cache service';
+    if (!cache.isFeatureAvailable()) return NO_SERVICE;
     if (this.abandoned) return 'an earlier cache operation of this step is still running';
     return undefined;
   }

@@ -32,12 +32,15 @@ export async function run(
     const inputs = parseInputs((name) => actions.getInput(name));
     const binding: SealBinding = { ...inputs, repository };
 
+    // The cache code (and @actions/cache) is loaded only when asked for.
+    const cache = inputs.cache ? (await import('./cache.js')).openTokenCache(binding) : undefined;
     // Every token is masked inside obtainToken before any line can mention it.
     const obtained = await obtainToken(inputs, binding, {
       ...deps,
       randomBytes,
       mask: (value) => actions.setSecret(value),
       warn: (line) => actions.warning(line),
+      cache,
     });
     const { token, source } = obtained;
     const nowMs = deps.now();

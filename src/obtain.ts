@@ -33,8 +33,8 @@ export interface LogLine {
 export interface TokenCache {
   /** The newest entry for this credential. */
   lookup(): Promise<{ readonly key: string; readonly sealed: string } | LogLine>;
-  /** Keeps a sealed token that this step minted at mintedAtMs. */
-  save(sealed: string, mintedAtMs: number): Promise<LogLine>;
+  /** Keeps a sealed token that this step minted at mintedAtMs; the line to log, if any. */
+  save(sealed: string, mintedAtMs: number): Promise<LogLine | undefined>;
 }
 
 export interface ObtainDependencies extends AttemptDependencies {
@@ -146,7 +146,10 @@ export async function obtainToken(
   // What the runner masks: the secret lines in each echoed form, the token, and a client ID kept in secrets.
   const masked = [...inputs.clientSecrets.flatMap(secretForms), token.accessToken, inputs.clientId];
   const sealed = sealAvoiding(token, secret, binding, deps.randomBytes, masked);
-  if (cache !== undefined)
-    say(deps, await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000));
+  if (cache !== undefined) {
+    // Minted when the answer arrived: the expiry less the lifetime IMS gave.
+    const line = await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000);
+    if (line !== undefined) say(deps, line);
+  }
   return { token, source: 'minted', sealed, secretPosition };
 }

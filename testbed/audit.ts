@@ -10,8 +10,6 @@ export interface AuditScope {
   readonly emulators: readonly ImsEmulator[];
   /** Further values that must not leak (proxy passwords, extra secrets). */
   readonly secrets?: readonly string[];
-  /** Further tokens, issued outside the emulators' own bookkeeping (scripted answers). */
-  readonly tokens?: readonly string[];
 }
 
 /**
@@ -27,10 +25,7 @@ export function expectNoLeaks(result: RunResult, inputs: Readonly<Record<string,
   // Each line of client-secret is a secret of its own (rotation).
   const secretLines = (inputs['client-secret'] ?? '').split(/\r?\n/).map((line) => line.trim());
   const secrets = [...secretLines, ...(scope.secrets ?? [])];
-  const tokens = [
-    ...scope.emulators.flatMap((emulator) => emulator.issued.map((issued) => issued.accessToken)),
-    ...(scope.tokens ?? []),
-  ];
+  const tokens = scope.emulators.flatMap((emulator) => emulator.issued.map((issued) => issued.accessToken));
   expect(findLeaks(result, { secrets, tokens })).toEqual([]);
   expect(findStrayCommands(result.stdout)).toEqual([]);
   // The runner drops a job output that holds a masked value: the sealed token must hold none.

@@ -24,8 +24,8 @@ export const FUSION_SCOPES = ['openid', 'AdobeID', 'profile', 'additional_info.p
 
 /** What the emulator does with one request. */
 export type Behaviour =
-  /** Answer as IMS would, from the registered clients. */
-  | { readonly kind: 'ims' }
+  /** Answer as IMS would, from the registered clients; a token lives expiresIn seconds (86399). */
+  | { readonly kind: 'ims'; readonly expiresIn?: number }
   /** Answer with this status, JSON body and headers. */
   | {
       readonly kind: 'json';
@@ -224,7 +224,7 @@ export class ImsEmulator {
     const debugId = randomUUID();
     switch (behaviour.kind) {
       case 'ims':
-        this.answerAsIms(request, res, debugId);
+        this.answerAsIms(request, res, debugId, behaviour.expiresIn ?? 86399);
         return;
       case 'json':
         send(res, behaviour.status, JSON.stringify(behaviour.body), 'application/json;charset=UTF-8', {
@@ -286,7 +286,7 @@ export class ImsEmulator {
     res.end();
   }
 
-  private answerAsIms(request: RecordedRequest, res: http.ServerResponse, debugId: string): void {
+  private answerAsIms(request: RecordedRequest, res: http.ServerResponse, debugId: string, expiresIn: number): void {
     const error = (status: number, code: string, description: string): void =>
       send(
         res,
@@ -340,7 +340,7 @@ export class ImsEmulator {
     send(
       res,
       200,
-      JSON.stringify({ access_token: accessToken, token_type: 'bearer', expires_in: 86399 }),
+      JSON.stringify({ access_token: accessToken, token_type: 'bearer', expires_in: expiresIn }),
       'application/json;charset=UTF-8',
       { 'x-debug-id': debugId },
     );
