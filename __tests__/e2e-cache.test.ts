@@ -3,14 +3,14 @@
 // ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_SERVICE_V2 pointing at the cache
 // service emulator, which @actions/cache talks to over real sockets.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectFailure, runAudited } from '../testbed/audit.js';
 import { CacheService, archiveOf } from '../testbed/cache-service.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
-import { DEFAULT_REPOSITORY, type RunResult } from '../testbed/runner.js';
+import { DEFAULT_REPOSITORY, ROOT, type RunResult } from '../testbed/runner.js';
 import { cacheKeyPrefix } from '../src/cache.js';
 import { valueFile } from '../src/cache-store.js';
 import { sealToken } from '../src/seal.js';
@@ -78,8 +78,8 @@ describe('cache: true', () => {
     const key = service.entries()[0]?.key as string;
     expect(first.log).toEqual([
       `No cached token for this credential yet (cache key ${key.replace(/\d+$/, '')}*).`,
-      `Saved the sealed token in the Actions cache as ${key}, for later runs.`,
       expect.stringMatching(/^Got an IMS access token for client cache-client\. /),
+      `Saved the sealed token in the Actions cache as ${key}, for later runs.`,
     ]);
     // A key names the credential and the time, nothing derived from the secret.
     expect(Number(key.split('-').at(-1))).toBeLessThanOrEqual(Date.now());
@@ -261,5 +261,34 @@ describe('when IMS is down', () => {
     expect(expectFailure(await run())).toMatch(
       /^Could not get an Adobe IMS access token after 1 attempt .*invalid_client/,
     );
+  });
+});
+
+describe('the default path', () => {
+  it('never loads the cache code: the main bundle runs without its chunks, and cache: true needs them', async () => {
+    const chunks = readdirSync(path.join(ROOT, 'dist')).filter((name) => /^\d+\.index\.js$/.test(name));
+    expect(chunks.length).toBeGreaterThan(0);
+    const bare = path.join(root, 'dist-without-chunks');
+    mkdirSync(bare);
+    for (const file of ['index.js', 'package.json']) copyFileSync(path.join(ROOT, 'dist', file), path.join(bare, file));
+    const inputs = { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url };
+    const scope = { emulators: [ims], secrets: [CLIENT.clientSecret] };
+    const entry = path.join(bare, 'index.js');
+
+    const plain = await runAudited({ inputs, entry, env: { ...service.env(), ...directories } }, scope);
+    expect(plain.exitCode).toBe(0);
+    expect(plain.outputs['source']).toBe('minted');
+
+    const cached = await runAudited(
+      { inputs: { ...inputs, cache: 'true' }, entry, env: { ...service.env(), ...directories } },
+      scope,
+    );
+    expect(cached.exitCode).toBe(0);
+    expect(cached.outputs['source']).toBe('minted');
+    expect(cached.log.filter((line) => line.startsWith('Warning: '))).toEqual([
+      expect.stringMatching(
+        /^Warning: The Actions cache code could not be loaded \(Cannot find module .*\): the token is not cached\./,
+      ),
+    ]);
   });
 });

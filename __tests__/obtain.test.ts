@@ -155,6 +155,9 @@ describe('obtainToken with the cache', () => {
     const before = Date.now();
     const obtained = await obtainToken(inputs, binding, { ...deps, cache });
     expect(obtained.source).toBe('minted');
+    // Saved only when the shell asks, after it has set the outputs.
+    expect(cache.saved).toEqual([]);
+    await obtained.saveToCache?.();
     expect(cache.saved).toEqual([[obtained.sealed, expect.any(Number)]]);
     expect(cache.saved[0]?.[1]).toBeGreaterThanOrEqual(before);
     expect(cache.saved[0]?.[1]).toBeLessThanOrEqual(Date.now());
@@ -176,6 +179,7 @@ describe('obtainToken with the cache', () => {
     );
     const cache = memoryCache(forged);
     const obtained = await obtainToken(inputs, binding, { ...deps, cache });
+    await obtained.saveToCache?.();
     expect(obtained.source).toBe('minted');
     expect(lines[0]).toMatch(
       /^warning: The cached token fusion-token-v1-0123456789abcdef-1 does not open .* or forged; it is not used/,

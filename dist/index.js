@@ -33135,13 +33135,15 @@ async function obtainToken(inputs, binding, deps) {
     // What the runner masks: the secret lines in each echoed form, the token, and a client ID kept in secrets.
     const masked = [...inputs.clientSecrets.flatMap(src_text/* secretForms */.eo), token.accessToken, inputs.clientId];
     const sealed = sealAvoiding(token, secret, binding, deps.randomBytes, masked);
-    if (cache !== undefined) {
+    if (cache === undefined)
+        return { token, source: 'minted', sealed, secretPosition };
+    const saveToCache = async () => {
         // Minted when the answer arrived: the expiry less the lifetime IMS gave.
         const line = await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000);
         if (line !== undefined)
             say(deps, line);
-    }
-    return { token, source: 'minted', sealed, secretPosition };
+    };
+    return { token, source: 'minted', sealed, secretPosition, saveToCache };
 }
 
 ;// CONCATENATED MODULE: ./src/revoke.ts
@@ -33272,6 +33274,20 @@ function unexpectedErrorMessage(error) {
 
 
 
+/**
+ * The cache code (and @actions/cache) is loaded only when asked for. Even a
+ * cache that cannot load never fails the step: it is then only not used.
+ */
+async function loadTokenCache(actions, binding) {
+    try {
+        return (await Promise.all(/* import() */[__nccwpck_require__.e(429), __nccwpck_require__.e(965)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8965))).openTokenCache(binding);
+    }
+    catch (error) {
+        actions.warning(`The Actions cache code could not be loaded (${(0,src_text/* visible */.RK)(error instanceof Error ? error.message : String(error))}): ` +
+            'the token is not cached. Please report this.');
+        return undefined;
+    }
+}
 async function run(actions = core, deps = systemDependencies((line) => actions.info(line)), repository = process.env['GITHUB_REPOSITORY'] ?? '') {
     try {
         // Mask first: nothing, not even a validation error, may come before it.
@@ -33279,8 +33295,7 @@ async function run(actions = core, deps = systemDependencies((line) => actions.i
         ignoreTlsOverride(actions);
         const inputs = parseInputs((name) => actions.getInput(name));
         const binding = { ...inputs, repository };
-        // The cache code (and @actions/cache) is loaded only when asked for.
-        const cache = inputs.cache ? (await Promise.all(/* import() */[__nccwpck_require__.e(429), __nccwpck_require__.e(965)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8965))).openTokenCache(binding) : undefined;
+        const cache = inputs.cache ? await loadTokenCache(actions, binding) : undefined;
         // Every token is masked inside obtainToken before any line can mention it.
         const obtained = await obtainToken(inputs, binding, {
             ...deps,
@@ -33323,6 +33338,8 @@ async function run(actions = core, deps = systemDependencies((line) => actions.i
         }
         if (inputs.revoke && !minted)
             actions.info(reusedNotRevokedLine(token));
+        // The outputs are set: a slow cache costs the later steps nothing more.
+        await obtained.saveToCache?.();
     }
     catch (error) {
         actions.setFailed(error instanceof InputError || error instanceof MintError ? error.message : unexpectedErrorMessage(error));

@@ -8,8 +8,14 @@
 // FUSION_ORG_ID and FUSION_IMS_URL are optional). Any other input can be given
 // as name=value arguments: npm start -- retries=0 timeout-seconds=5
 // Proxy settings (HTTPS_PROXY, NO_PROXY) and NODE_EXTRA_CA_CERTS are passed on.
+// With cache=true it also starts the cache service emulator and runs the step
+// twice, as two scheduled runs: the second gets its token from the cache.
 
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CacheService } from '../testbed/cache-service.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 import { actionNodeBinary, readActionMetadata, runAction } from '../testbed/runner.js';
 import { execFileSync } from 'node:child_process';
@@ -94,20 +100,40 @@ async function main(): Promise<number> {
           'Set FUSION_CLIENT_ID and FUSION_CLIENT_SECRET to ask the real IMS.'
       : `IMS: ${inputs['ims-url'] ?? readActionMetadata().inputs['ims-url']?.default}, client ${inputs['client-id']}.`,
   );
+  // cache=true: a local cache service emulator, and the same runner folders for
+  // two runs in a row, as on one runner: the second run reuses the first's token.
+  const cacheOn = /^true$/i.test(inputs['cache'] ?? '');
+  const cacheService = cacheOn ? await CacheService.start() : undefined;
+  const runner = cacheOn ? mkdtempSync(path.join(tmpdir(), 'fusion-start-runner-')) : undefined;
   try {
-    const result = await runAction({ inputs, env: networkEnvironment(), killAfterMs: 15 * 60_000 });
-    console.log('\n--- runner log ---');
-    for (const line of result.log) console.log(line);
-    console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
-    if (Object.keys(result.outputs).length > 0) {
-      console.log('\n--- step outputs, as a later step that echoes them shows them ---');
-      for (const [name, value] of Object.entries(result.outputs))
-        console.log(`${name}: ${maskWith(result.masks, value)}`);
+    let env = networkEnvironment();
+    if (cacheService && runner) {
+      env = { ...env, ...cacheService.env(), RUNNER_TEMP: path.join(runner, '_temp'), GITHUB_WORKSPACE: runner };
+      mkdirSync(env['RUNNER_TEMP'] as string);
+      console.log(`Actions cache: the local cache service emulator at ${cacheService.url}; the step runs twice.`);
     }
-    if (emulator) console.log(`\nThe emulator received ${emulator.requests.length} request(s).`);
-    return result.exitCode ?? 1;
+    let exitCode = 0;
+    for (const run of cacheOn ? ['first run', 'second run'] : ['run']) {
+      const result = await runAction({ inputs, env, killAfterMs: 15 * 60_000 });
+      console.log(`\n--- runner log${cacheOn ? ` (${run})` : ''} ---`);
+      for (const line of result.log) console.log(line);
+      console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
+      if (Object.keys(result.outputs).length > 0) {
+        console.log('\n--- step outputs, as a later step that echoes them shows them ---');
+        for (const [name, value] of Object.entries(result.outputs)) {
+          const shown = maskWith(result.masks, value);
+          // A sealed token is long and says nothing to the eye: its start and length are enough.
+          console.log(`${name}: ${shown.length > 60 ? `${shown.slice(0, 40)}… (${shown.length} characters)` : shown}`);
+        }
+      }
+      exitCode ||= result.exitCode ?? 1;
+    }
+    if (emulator) console.log(`\nThe IMS emulator received ${emulator.requests.length} request(s).`);
+    return exitCode;
   } finally {
     await emulator?.close();
+    await cacheService?.close();
+    if (runner) rmSync(runner, { recursive: true, force: true });
   }
 }
 

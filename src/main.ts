@@ -7,7 +7,7 @@ import type { AttemptDependencies } from './attempts.js';
 import { rotationWarning } from './failures.js';
 import { InputError, parseInputs } from './inputs.js';
 import { MintError } from './mint.js';
-import { obtainToken } from './obtain.js';
+import { type TokenCache, obtainToken } from './obtain.js';
 import { reusedLine, reusedNotRevokedLine, secondsLeft } from './reuse.js';
 import { STATE_EXPIRES_AT, STATE_TOKEN } from './revoke.js';
 import {
@@ -19,6 +19,22 @@ import {
 } from './shell.js';
 import type { SealBinding } from './seal.js';
 import { formatDuration, visible } from './text.js';
+
+/**
+ * The cache code (and @actions/cache) is loaded only when asked for. Even a
+ * cache that cannot load never fails the step: it is then only not used.
+ */
+async function loadTokenCache(actions: ActionsCore, binding: SealBinding): Promise<TokenCache | undefined> {
+  try {
+    return (await import('./cache.js')).openTokenCache(binding);
+  } catch (error) {
+    actions.warning(
+      `The Actions cache code could not be loaded (${visible(error instanceof Error ? error.message : String(error))}): ` +
+        'the token is not cached. Please report this.',
+    );
+    return undefined;
+  }
+}
 
 export async function run(
   actions: ActionsCore = core,
@@ -32,8 +48,7 @@ export async function run(
     const inputs = parseInputs((name) => actions.getInput(name));
     const binding: SealBinding = { ...inputs, repository };
 
-    // The cache code (and @actions/cache) is loaded only when asked for.
-    const cache = inputs.cache ? (await import('./cache.js')).openTokenCache(binding) : undefined;
+    const cache = inputs.cache ? await loadTokenCache(actions, binding) : undefined;
     // Every token is masked inside obtainToken before any line can mention it.
     const obtained = await obtainToken(inputs, binding, {
       ...deps,
@@ -75,6 +90,8 @@ export async function run(
       actions.info(reusedLine({ ...obtained, source }, inputs.clientId, nowMs));
     }
     if (inputs.revoke && !minted) actions.info(reusedNotRevokedLine(token));
+    // The outputs are set: a slow cache costs the later steps nothing more.
+    await obtained.saveToCache?.();
   } catch (error) {
     actions.setFailed(
       error instanceof InputError || error instanceof MintError ? error.message : unexpectedErrorMessage(error),

@@ -55,6 +55,8 @@ export interface Obtained {
   readonly secretPosition?: number;
   /** Set when IMS failed and a token set aside was used instead: the warning to give. */
   readonly fallbackWarning?: string;
+  /** With the cache, for a minted token: keeps it for later runs, once the step has said what it got. */
+  readonly saveToCache?: () => Promise<void>;
 }
 
 function say(deps: ObtainDependencies, line: LogLine): void {
@@ -146,10 +148,11 @@ export async function obtainToken(
   // What the runner masks: the secret lines in each echoed form, the token, and a client ID kept in secrets.
   const masked = [...inputs.clientSecrets.flatMap(secretForms), token.accessToken, inputs.clientId];
   const sealed = sealAvoiding(token, secret, binding, deps.randomBytes, masked);
-  if (cache !== undefined) {
+  if (cache === undefined) return { token, source: 'minted', sealed, secretPosition };
+  const saveToCache = async (): Promise<void> => {
     // Minted when the answer arrived: the expiry less the lifetime IMS gave.
     const line = await cache.save(sealed, token.expiresAt.getTime() - Number(token.expiresIn) * 1000);
     if (line !== undefined) say(deps, line);
-  }
-  return { token, source: 'minted', sealed, secretPosition };
+  };
+  return { token, source: 'minted', sealed, secretPosition, saveToCache };
 }
