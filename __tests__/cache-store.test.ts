@@ -2,7 +2,7 @@
 // sockets, with the variables the runner gives a step (the library reads
 // process.env when called, so each test sets and restores them).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -205,11 +205,26 @@ describe('lookup', () => {
     expectUnavailable(await store.lookup('p-'), /cache read denied/);
   });
 
-  it('asks nothing when the cache mode forbids reads', async () => {
+  it.each([
+    ['write-only', true],
+    ['none', false],
+  ])('asks nothing when the cache mode %s forbids reads, and says whether it may write', async (mode, writable) => {
     const { service, store } = await bed();
-    process.env['ACTIONS_CACHE_MODE'] = 'write-only';
-    expectUnavailable(await store.lookup('p-'), /cache-mode 'write-only' does not permit reads/);
+    process.env['ACTIONS_CACHE_MODE'] = mode;
+    expect(await store.lookup('p-')).toEqual({
+      kind: 'off',
+      reason: `the runner's cache mode ${mode} permits no reads`,
+      writable,
+    });
     expect(service.requests).toEqual([]);
+  });
+
+  it('reads as usual in the cache modes read and write', async () => {
+    const { store } = await bed();
+    for (const mode of ['read', 'write']) {
+      process.env['ACTIONS_CACHE_MODE'] = mode;
+      expect(await store.lookup('p-')).toEqual({ kind: 'miss' });
+    }
   });
 
   it('reports a key the library refuses as unavailable', async () => {
@@ -311,16 +326,16 @@ describe('without a cache service', () => {
     const { service, store } = await bed();
     delete process.env['ACTIONS_RESULTS_URL'];
     const reason = 'the runner offers this step no cache service';
-    expect(await store.lookup('p-')).toEqual({ kind: 'off', reason });
+    expect(await store.lookup('p-')).toEqual({ kind: 'off', reason, writable: false });
     expect(await store.save('p-1', 'x')).toEqual({ kind: 'failed', reason });
     expect(service.requests).toEqual([]);
   });
 
-  it('keeps its file under RUNNER_TEMP, or the system temp folder without one', () => {
+  it('keeps its file under RUNNER_TEMP, or in the home folder without one', () => {
     expect(valueFile({ RUNNER_TEMP: '/runner/_temp' })).toBe(
       path.join('/runner/_temp', 'fusion-token-action', 'sealed-token'),
     );
-    expect(valueFile({})).toBe(path.join(tmpdir(), 'fusion-token-action', 'sealed-token'));
+    expect(valueFile({})).toBe(path.join(homedir(), '.cache', 'fusion-token-action', 'sealed-token'));
   });
 });
 

@@ -96,14 +96,25 @@ describe('tokenCache', () => {
   });
 
   it('without a cache service, says so once and saves nothing', async () => {
-    const store = scriptedStore({ kind: 'off', reason: 'no service' }, failed);
+    const store = scriptedStore({ kind: 'off', reason: 'no service', writable: false }, failed);
     const cache = tokenCache(BINDING, store);
     expect(await cache.lookup()).toEqual({
-      text: 'No Actions cache here (no service): the token is not cached.',
+      text: 'No Actions cache to read here (no service): the token is not cached.',
       warning: false,
     });
     expect(await cache.save('fta1.x', 1)).toBeUndefined();
     expect(store.saves).toEqual([]);
+  });
+
+  it('with a cache the runner lets it write but not read, says so once and still saves', async () => {
+    const store = scriptedStore({ kind: 'off', reason: 'write-only', writable: true }, saved);
+    const cache = tokenCache(BINDING, store);
+    expect(await cache.lookup()).toEqual({
+      text: 'No Actions cache to read here (write-only): a new token is minted and saved.',
+      warning: false,
+    });
+    expect(await cache.save('fta1.x', 1)).toMatchObject({ warning: false });
+    expect(store.saves).toHaveLength(1);
   });
 
   it('shows a reason from the cache service visibly', async () => {

@@ -14,6 +14,7 @@ import { DEFAULT_REPOSITORY, ROOT, type RunResult } from '../testbed/runner.js';
 import { cacheKeyPrefix } from '../src/cache.js';
 import { valueFile } from '../src/cache-store.js';
 import { sealToken } from '../src/seal.js';
+import { secretForms } from '../src/text.js';
 
 const CLIENT = { clientId: 'cache-client', clientSecret: 'p8e-Cache+secret/=&%', scopes: FUSION_SCOPES };
 let ims: ImsEmulator;
@@ -39,12 +40,23 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function run(
+/**
+ * Nothing of @actions/cache reaches the log: none of its lines, debug lines
+ * (they hold signed URLs) or masks. The action registers only the secret, in
+ * its echoed forms, and the tokens.
+ */
+function expectNoLibraryOutput(result: RunResult, secret: string): void {
+  expect(result.stdout).not.toMatch(/^::debug::|\[command\]|^Cache (hit|restored|saved|Size)|^(Sent|Received) \d+/m);
+  const allowed = new Set([...secretForms(secret), ...ims.issued.map((issued) => issued.accessToken)]);
+  expect(result.masks.filter((mask) => !allowed.has(mask))).toEqual([]);
+}
+
+async function run(
   inputs: Record<string, string> = {},
   env: Record<string, string> = { ...service.env(), ...directories },
   killAfterMs?: number,
 ): Promise<RunResult> {
-  return runAudited(
+  const result = await runAudited(
     {
       inputs: {
         'client-id': CLIENT.clientId,
@@ -58,6 +70,8 @@ function run(
     },
     { emulators: [ims], secrets: [CLIENT.clientSecret] },
   );
+  expectNoLibraryOutput(result, inputs['client-secret'] ?? CLIENT.clientSecret);
+  return result;
 }
 
 /** IMS's next token lives `expiresIn` seconds. */
@@ -136,7 +150,7 @@ describe('the cache never fails the step', () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs['source']).toBe('minted');
     expect(result.log.filter((line) => !line.startsWith('Got an IMS access token'))).toEqual([
-      'No Actions cache here (the runner offers this step no cache service): the token is not cached.',
+      'No Actions cache to read here (the runner offers this step no cache service): the token is not cached.',
     ]);
     expect(warnings(result)).toEqual([]);
     expect(service.requests).toHaveLength(0);

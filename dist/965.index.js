@@ -58,10 +58,13 @@ const OUTPUT_KEPT = 64 * 1024;
  * machine never share the file), outside the user's checkout, and emptied by
  * the runner after each job. Runners with another RUNNER_TEMP (other OS,
  * self-hosted) get other versions: they do not share entries, which is right,
- * since the archive names the file relative to GITHUB_WORKSPACE.
+ * since the archive names the file relative to GITHUB_WORKSPACE. Without
+ * RUNNER_TEMP (a local run with a cache service), the user's own home, never
+ * a folder other users could prepare.
  */
 function valueFile(env = process.env) {
-    return external_node_path_default().join(env['RUNNER_TEMP'] || (0,external_node_os_.tmpdir)(), 'fusion-token-action', 'sealed-token');
+    const base = env['RUNNER_TEMP'] || external_node_path_default().join((0,external_node_os_.homedir)(), '.cache');
+    return external_node_path_default().join(base, 'fusion-token-action', 'sealed-token');
 }
 /** A cache store for this process; the library reads process.env when called. */
 function openCacheStore(options = {}) {
@@ -95,7 +98,16 @@ class ActionsCacheStore {
     }
     async tryLookup(prefix) {
         if (!cache/* isFeatureAvailable */.w3())
-            return { kind: 'off', reason: NO_SERVICE };
+            return { kind: 'off', reason: NO_SERVICE, writable: false };
+        // The runner's cache mode, as @actions/cache reads it: write-only and none permit no reads.
+        const mode = (process.env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
+        if (mode === 'none' || mode === 'write-only') {
+            return {
+                kind: 'off',
+                reason: `the runner's cache mode ${mode} permits no reads`,
+                writable: mode === 'write-only',
+            };
+        }
         const refusal = this.refusal();
         if (refusal)
             return { kind: 'unavailable', reason: refusal };
@@ -336,14 +348,22 @@ function tokenCache(binding, store) {
     return {
         async lookup() {
             const found = await store.lookup(prefix);
-            state = found.kind === 'off' ? 'off' : found.kind === 'unavailable' ? 'failed' : 'read';
+            state =
+                found.kind === 'off'
+                    ? found.writable
+                        ? 'write-only'
+                        : 'off'
+                    : found.kind === 'unavailable'
+                        ? 'failed'
+                        : 'read';
             switch (found.kind) {
                 case 'hit':
                     return { key: found.key, sealed: found.value };
                 case 'miss':
                     return info(`No cached token for this credential yet (cache key ${prefix}*).`);
                 case 'off':
-                    return info(`No Actions cache here (${(0,src_text/* visible */.RK)(found.reason)}): the token is not cached.`);
+                    return info(`No Actions cache to read here (${(0,src_text/* visible */.RK)(found.reason)}): ` +
+                        (found.writable ? 'a new token is minted and saved.' : 'the token is not cached.'));
                 case 'unavailable':
                     return warning(`Could not read the Actions cache: ${(0,src_text/* visible */.RK)(found.reason)}. Asking IMS instead.`);
             }

@@ -33338,7 +33338,7 @@ async function run(actions = core, deps = systemDependencies((line) => actions.i
         }
         if (inputs.revoke && !minted)
             actions.info(reusedNotRevokedLine(token));
-        // The outputs are set: a slow cache costs the later steps nothing more.
+        // Saved once the outputs are set: a failing or slow save cannot cost the step its token.
         await obtained.saveToCache?.();
     }
     catch (error) {

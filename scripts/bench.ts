@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `  ratio cache hit/floor      median of rounds ${cacheRatio.toFixed(3)}  (loads @actions/cache, restores one entry; ` +
-        `${cacheService.count('download')} blob downloads)`,
+        `${cacheService.count('download')} blob requests, HEAD and GET)`,
     );
     console.log(
       `  requests per success       ${requestsPerSuccess.toFixed(2)}  (target 1: ${requestsPerSuccess === 1 ? 'met' : 'MISSED'})`,

@@ -7,7 +7,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { lstatSync, mkdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import { visible } from './text.js';
@@ -15,8 +15,12 @@ import { visible } from './text.js';
 export type LookupResult =
   | { readonly kind: 'hit'; readonly key: string; readonly value: string }
   | { readonly kind: 'miss' }
-  /** No cache service here at all (a local run, or one without ACTIONS_RESULTS_URL): nothing to warn about. */
-  | { readonly kind: 'off'; readonly reason: string }
+  /**
+   * Nothing to read, and nothing to warn about: no cache service here (a local
+   * run, or one without ACTIONS_RESULTS_URL), or a runner whose cache mode
+   * permits no reads. `writable` says whether a save may still go ahead.
+   */
+  | { readonly kind: 'off'; readonly reason: string; readonly writable: boolean }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 export type SaveResult = { readonly kind: 'saved' } | { readonly kind: 'failed'; readonly reason: string };
@@ -49,10 +53,13 @@ const OUTPUT_KEPT = 64 * 1024;
  * machine never share the file), outside the user's checkout, and emptied by
  * the runner after each job. Runners with another RUNNER_TEMP (other OS,
  * self-hosted) get other versions: they do not share entries, which is right,
- * since the archive names the file relative to GITHUB_WORKSPACE.
+ * since the archive names the file relative to GITHUB_WORKSPACE. Without
+ * RUNNER_TEMP (a local run with a cache service), the user's own home, never
+ * a folder other users could prepare.
  */
 export function valueFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env['RUNNER_TEMP'] || tmpdir(), 'fusion-token-action', 'sealed-token');
+  const base = env['RUNNER_TEMP'] || path.join(homedir(), '.cache');
+  return path.join(base, 'fusion-token-action', 'sealed-token');
 }
 
 /** A cache store for this process; the library reads process.env when called. */
@@ -94,7 +101,16 @@ class ActionsCacheStore implements CacheStore {
   }
 
   private async tryLookup(prefix: string): Promise<LookupResult> {
-    if (!cache.isFeatureAvailable()) return { kind: 'off', reason: NO_SERVICE };
+    if (!cache.isFeatureAvailable()) return { kind: 'off', reason: NO_SERVICE, writable: false };
+    // The runner's cache mode, as @actions/cache reads it: write-only and none permit no reads.
+    const mode = (process.env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
+    if (mode === 'none' || mode === 'write-only') {
+      return {
+        kind: 'off',
+        reason: `the runner's cache mode ${mode} permits no reads`,
+        writable: mode === 'write-only',
+      };
+    }
     const refusal = this.refusal();
     if (refusal) return { kind: 'unavailable', reason: refusal };
     const file = valueFile();

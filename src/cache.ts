@@ -41,18 +41,28 @@ const warning = (text: string): LogLine => ({ text, warning: true });
  */
 export function tokenCache(binding: SealBinding, store: CacheStore): TokenCache {
   const prefix = cacheKeyPrefix(binding);
-  let state: 'unread' | 'read' | 'failed' | 'off' = 'unread';
+  let state: 'unread' | 'read' | 'failed' | 'off' | 'write-only' = 'unread';
   return {
     async lookup() {
       const found = await store.lookup(prefix);
-      state = found.kind === 'off' ? 'off' : found.kind === 'unavailable' ? 'failed' : 'read';
+      state =
+        found.kind === 'off'
+          ? found.writable
+            ? 'write-only'
+            : 'off'
+          : found.kind === 'unavailable'
+            ? 'failed'
+            : 'read';
       switch (found.kind) {
         case 'hit':
           return { key: found.key, sealed: found.value };
         case 'miss':
           return info(`No cached token for this credential yet (cache key ${prefix}*).`);
         case 'off':
-          return info(`No Actions cache here (${visible(found.reason)}): the token is not cached.`);
+          return info(
+            `No Actions cache to read here (${visible(found.reason)}): ` +
+              (found.writable ? 'a new token is minted and saved.' : 'the token is not cached.'),
+          );
         case 'unavailable':
           return warning(`Could not read the Actions cache: ${visible(found.reason)}. Asking IMS instead.`);
       }

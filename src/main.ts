@@ -90,7 +90,7 @@ export async function run(
       actions.info(reusedLine({ ...obtained, source }, inputs.clientId, nowMs));
     }
     if (inputs.revoke && !minted) actions.info(reusedNotRevokedLine(token));
-    // The outputs are set: a slow cache costs the later steps nothing more.
+    // Saved once the outputs are set: a failing or slow save cannot cost the step its token.
     await obtained.saveToCache?.();
   } catch (error) {
     actions.setFailed(
