@@ -1,13 +1,16 @@
 // The cache store in-process, against the cache service emulator over real
 // sockets, with the variables the runner gives a step (the library reads
 // process.env when called, so each test sets and restores them).
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import * as cache from '@actions/cache';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type CacheStore, type LookupResult, MAX_VALUE_BYTES, openCacheStore, valueFile } from '../src/cache-store.js';
 import { CacheService, type CacheServiceOptions, archiveOf } from '../testbed/cache-service.js';
+import { ROOT } from '../testbed/runner.js';
 
 const TOUCHED = [
   'ACTIONS_RESULTS_URL',
@@ -397,5 +400,38 @@ describe('the library output', () => {
     expect(await second.save('p-1', 'x')).toEqual({ kind: 'saved' });
     expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'x' });
     expect(written).toBe('');
+  });
+});
+
+describe('an error the library leaves uncaught', () => {
+  // Its own process: an uncaught error would end it, as it would end the step.
+  it('fails that call with a reason, never the process', async () => {
+    const probe = path.join(root, 'uncaught-probe.mjs');
+    writeFileSync(
+      probe,
+      [
+        'const { openCacheStore } = await import(process.env.STORE_MODULE);',
+        'const library = {',
+        '  isFeatureAvailable: () => true,',
+        "  restoreCache: () => { setTimeout(() => { throw new Error('library bug in a timer'); }, 10); return new Promise(() => {}); },",
+        "  saveCache: async () => { Promise.reject(new Error('library bug in a promise')); return new Promise(() => {}); },",
+        '};',
+        "console.log(JSON.stringify(await openCacheStore({ library, boundMs: 20000 }).lookup('p-')));",
+        "console.log(JSON.stringify(await openCacheStore({ library, boundMs: 20000 }).save('p-1', 'x')));",
+      ].join('\n'),
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', probe], {
+      cwd: ROOT,
+      env: { ...process.env, STORE_MODULE: path.join(ROOT, 'src', 'cache-store.ts') },
+    });
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
+      { kind: 'unavailable', reason: 'library bug in a timer' },
+      { kind: 'failed', reason: 'library bug in a promise' },
+    ]);
   });
 });

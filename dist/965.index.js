@@ -69,14 +69,17 @@ function valueFile(env = process.env) {
 /** A cache store for this process; the library reads process.env when called. */
 function openCacheStore(options = {}) {
     divertLibraryOutput();
-    return new ActionsCacheStore(options.boundMs ?? CACHE_BOUND_MS, options.maxValueBytes ?? MAX_VALUE_BYTES);
+    routeLibraryErrors();
+    return new ActionsCacheStore(options.library ?? cache, options.boundMs ?? CACHE_BOUND_MS, options.maxValueBytes ?? MAX_VALUE_BYTES);
 }
 class ActionsCacheStore {
+    library;
     boundMs;
     maxValueBytes;
     /** A call abandoned at its bound that still runs and may still touch the file. */
     abandoned;
-    constructor(boundMs, maxValueBytes) {
+    constructor(library, boundMs, maxValueBytes) {
+        this.library = library;
         this.boundMs = boundMs;
         this.maxValueBytes = maxValueBytes;
     }
@@ -97,7 +100,7 @@ class ActionsCacheStore {
         }
     }
     async tryLookup(prefix) {
-        if (!cache/* isFeatureAvailable */.w3())
+        if (!this.library.isFeatureAvailable())
             return { kind: 'off', reason: NO_SERVICE, writable: false };
         // The runner's cache mode, as @actions/cache reads it: write-only and none permit no reads.
         const mode = (process.env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
@@ -112,7 +115,10 @@ class ActionsCacheStore {
         if (refusal)
             return { kind: 'unavailable', reason: refusal };
         const file = valueFile();
-        const outcome = await this.call(file, () => cache/* restoreCache */.P3([file], prefix, [prefix], { timeoutInMs: this.boundMs, segmentTimeoutInMs: this.boundMs }));
+        const outcome = await this.call(file, () => this.library.restoreCache([file], prefix, [prefix], {
+            timeoutInMs: this.boundMs,
+            segmentTimeoutInMs: this.boundMs,
+        }));
         try {
             if (outcome.kind === 'returned' && outcome.value !== undefined) {
                 const value = this.readValue(file);
@@ -144,7 +150,7 @@ class ActionsCacheStore {
         const outcome = await this.call(file, () => {
             (0,external_node_fs_.mkdirSync)(external_node_path_default().dirname(file), { recursive: true, mode: 0o700 });
             (0,external_node_fs_.writeFileSync)(file, value, { mode: 0o600 });
-            return cache/* saveCache */.Io([file], key);
+            return this.library.saveCache([file], key);
         });
         try {
             // saveCache answers -1 for every failure it swallows or save it skips (saying why), else the entry's id.
@@ -161,7 +167,7 @@ class ActionsCacheStore {
         }
     }
     refusal() {
-        if (!cache/* isFeatureAvailable */.w3())
+        if (!this.library.isFeatureAvailable())
             return NO_SERVICE;
         if (this.abandoned)
             return 'an earlier cache operation of this step is still running';
@@ -183,9 +189,11 @@ class ActionsCacheStore {
         const timeout = new Promise((resolve) => {
             timer = setTimeout(() => resolve({ kind: 'timeout' }), this.boundMs);
         });
-        const first = await Promise.race([settled, timeout]);
+        // An error the library raised where nothing catches it ends the call, never the process.
+        const crashed = output.crashed.then((error) => ({ kind: 'threw', error }));
+        const first = await Promise.race([settled, timeout, crashed]);
         clearTimeout(timer);
-        if (first.kind === 'timeout') {
+        if (first.kind === 'timeout' || output.hasCrashed) {
             this.abandoned = settled.finally(() => {
                 this.abandoned = undefined;
                 removeValue(file);
@@ -247,6 +255,14 @@ function oneLine(text) {
 /** What the library printed during one call, stdout and stderr together. */
 class LibraryOutput {
     text = '';
+    hasCrashed = false;
+    crash = () => { };
+    /** Settles when the library raises an error that nothing catches, during or after the call. */
+    crashed = new Promise((resolve) => (this.crash = resolve));
+    fail(error) {
+        this.hasCrashed = true;
+        this.crash(error);
+    }
     take(chunk) {
         // The tail is what reason() reads; a call that prints for ever costs no more.
         this.text = (this.text + (Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk))).slice(-OUTPUT_KEPT);
@@ -306,6 +322,26 @@ function divertLibraryOutput() {
         diverters.set(stream, diverter);
         stream.write = diverter;
     }
+}
+let errorsRouted = false;
+/**
+ * An exception or rejection that the library leaves uncaught would end the
+ * process (and fail the step). Raised inside a library call's async context,
+ * it fails that call instead, which the store reports as one reason. Any other
+ * is thrown on, as Node would without these listeners.
+ */
+function routeLibraryErrors() {
+    if (errorsRouted)
+        return;
+    errorsRouted = true;
+    const route = (error) => {
+        const output = libraryCall.getStore();
+        if (output === undefined)
+            throw error;
+        output.fail(error);
+    };
+    process.on('uncaughtException', route);
+    process.on('unhandledRejection', route);
 }
 
 ;// CONCATENATED MODULE: ./src/cache.ts

@@ -32,7 +32,11 @@ export interface CacheStore {
   save(key: string, value: string): Promise<SaveResult>;
 }
 
+/** The part of @actions/cache the store uses (a test may pass a stand-in). */
+export type CacheLibrary = Pick<typeof cache, 'isFeatureAvailable' | 'restoreCache' | 'saveCache'>;
+
 export interface CacheStoreOptions {
+  readonly library?: CacheLibrary;
   /** The longest a lookup or a save may take, in ms. */
   readonly boundMs?: number;
   /** The largest value saved or read back, in bytes (UTF-8). */
@@ -65,7 +69,12 @@ export function valueFile(env: NodeJS.ProcessEnv = process.env): string {
 /** A cache store for this process; the library reads process.env when called. */
 export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
   divertLibraryOutput();
-  return new ActionsCacheStore(options.boundMs ?? CACHE_BOUND_MS, options.maxValueBytes ?? MAX_VALUE_BYTES);
+  routeLibraryErrors();
+  return new ActionsCacheStore(
+    options.library ?? cache,
+    options.boundMs ?? CACHE_BOUND_MS,
+    options.maxValueBytes ?? MAX_VALUE_BYTES,
+  );
 }
 
 /** How a library call ended, and what it printed meanwhile. */
@@ -80,6 +89,7 @@ class ActionsCacheStore implements CacheStore {
   private abandoned: Promise<unknown> | undefined;
 
   constructor(
+    private readonly library: CacheLibrary,
     private readonly boundMs: number,
     private readonly maxValueBytes: number,
   ) {}
@@ -101,7 +111,7 @@ class ActionsCacheStore implements CacheStore {
   }
 
   private async tryLookup(prefix: string): Promise<LookupResult> {
-    if (!cache.isFeatureAvailable()) return { kind: 'off', reason: NO_SERVICE, writable: false };
+    if (!this.library.isFeatureAvailable()) return { kind: 'off', reason: NO_SERVICE, writable: false };
     // The runner's cache mode, as @actions/cache reads it: write-only and none permit no reads.
     const mode = (process.env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
     if (mode === 'none' || mode === 'write-only') {
@@ -115,7 +125,10 @@ class ActionsCacheStore implements CacheStore {
     if (refusal) return { kind: 'unavailable', reason: refusal };
     const file = valueFile();
     const outcome = await this.call(file, () =>
-      cache.restoreCache([file], prefix, [prefix], { timeoutInMs: this.boundMs, segmentTimeoutInMs: this.boundMs }),
+      this.library.restoreCache([file], prefix, [prefix], {
+        timeoutInMs: this.boundMs,
+        segmentTimeoutInMs: this.boundMs,
+      }),
     );
     try {
       if (outcome.kind === 'returned' && outcome.value !== undefined) {
@@ -146,7 +159,7 @@ class ActionsCacheStore implements CacheStore {
     const outcome = await this.call(file, () => {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       writeFileSync(file, value, { mode: 0o600 });
-      return cache.saveCache([file], key);
+      return this.library.saveCache([file], key);
     });
     try {
       // saveCache answers -1 for every failure it swallows or save it skips (saying why), else the entry's id.
@@ -161,7 +174,7 @@ class ActionsCacheStore implements CacheStore {
   }
 
   private refusal(): string | undefined {
-    if (!cache.isFeatureAvailable()) return NO_SERVICE;
+    if (!this.library.isFeatureAvailable()) return NO_SERVICE;
     if (this.abandoned) return 'an earlier cache operation of this step is still running';
     return undefined;
   }
@@ -185,9 +198,11 @@ class ActionsCacheStore implements CacheStore {
     const timeout = new Promise<{ kind: 'timeout' }>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'timeout' }), this.boundMs);
     });
-    const first = await Promise.race([settled, timeout]);
+    // An error the library raised where nothing catches it ends the call, never the process.
+    const crashed = output.crashed.then((error) => ({ kind: 'threw' as const, error }));
+    const first = await Promise.race([settled, timeout, crashed]);
     clearTimeout(timer);
-    if (first.kind === 'timeout') {
+    if (first.kind === 'timeout' || output.hasCrashed) {
       this.abandoned = settled.finally(() => {
         this.abandoned = undefined;
         removeValue(file);
@@ -254,6 +269,15 @@ function oneLine(text: string): string {
 /** What the library printed during one call, stdout and stderr together. */
 class LibraryOutput {
   private text = '';
+  hasCrashed = false;
+  private crash: (error: unknown) => void = () => {};
+  /** Settles when the library raises an error that nothing catches, during or after the call. */
+  readonly crashed = new Promise<unknown>((resolve) => (this.crash = resolve));
+
+  fail(error: unknown): void {
+    this.hasCrashed = true;
+    this.crash(error);
+  }
 
   take(chunk: unknown): void {
     // The tail is what reason() reads; a call that prints for ever costs no more.
@@ -314,4 +338,24 @@ function divertLibraryOutput(): void {
     diverters.set(stream, diverter);
     stream.write = diverter;
   }
+}
+
+let errorsRouted = false;
+
+/**
+ * An exception or rejection that the library leaves uncaught would end the
+ * process (and fail the step). Raised inside a library call's async context,
+ * it fails that call instead, which the store reports as one reason. Any other
+ * is thrown on, as Node would without these listeners.
+ */
+function routeLibraryErrors(): void {
+  if (errorsRouted) return;
+  errorsRouted = true;
+  const route = (error: unknown): void => {
+    const output = libraryCall.getStore();
+    if (output === undefined) throw error;
+    output.fail(error);
+  };
+  process.on('uncaughtException', route);
+  process.on('unhandledRejection', route);
 }
