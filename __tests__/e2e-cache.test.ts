@@ -229,6 +229,19 @@ describe('the cache never fails the step', () => {
     expect((await run()).outputs['source']).toBe('cache');
   });
 
+  it('a save that hangs costs at most its 15 s bound, and the step keeps the token it minted', async () => {
+    service.fail('CreateCacheEntry', { kind: 'hang' });
+    const result = await run({}, undefined, 45_000);
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs['source']).toBe('minted');
+    expect(warnings(result)).toEqual([
+      expect.stringMatching(
+        /^Warning: Could not save the sealed token in the Actions cache: the cache gave no result within 15 s/,
+      ),
+    ]);
+    expect(result.elapsedMs).toBeLessThan(40_000);
+  }, 60_000);
+
   it('a lookup that hangs costs at most its 15 s bound, then the step mints', async () => {
     service.fail('GetCacheEntryDownloadURL', { kind: 'hang' });
     const result = await run({}, undefined, 45_000);
@@ -262,6 +275,31 @@ describe('when IMS is down', () => {
     const after = await run();
     expect(after.outputs['source']).toBe('minted');
     expect(service.entries()).toHaveLength(2);
+  });
+
+  it('rides out IMS hanging past timeout-seconds on a cached token', async () => {
+    nextTokenLives(1800);
+    const first = await run();
+    ims.setFallback({ kind: 'hang' });
+    const during = await run({ retries: '1', 'timeout-seconds': '0.5' });
+    expect(during.exitCode).toBe(0);
+    expect(during.outputs['source']).toBe('cache');
+    expect(during.outputs['access-token']).toBe(first.outputs['access-token']);
+    expect(warnings(during)).toEqual([
+      expect.stringMatching(
+        /^Warning: IMS failed after 2 attempts \(no complete answer within 0\.5 s\): using the token from the Actions cache/,
+      ),
+    ]);
+    expect(service.entries()).toHaveLength(1);
+  });
+
+  it('fails as today when the cached token has less than 5 minutes left', async () => {
+    nextTokenLives(240);
+    await run();
+    ims.setFallback({ kind: 'json', status: 503, body: { error: 'service_unavailable' } });
+    expect(expectFailure(await run({ retries: '1' }))).toMatch(
+      /^Could not get an Adobe IMS access token after 2 attempts \(retries: 1\)\. IMS refused .*HTTP 503/,
+    );
   });
 
   it('fails as today on invalid_client, cached token or not', async () => {
