@@ -380,18 +380,14 @@ const warning = (text) => ({ text, warning: true });
  */
 function tokenCache(binding, store) {
     const prefix = cacheKeyPrefix(binding);
-    let state = 'unread';
+    // What the lookup learnt: whether a save may go ahead, and whether a warning was given already.
+    let writable = true;
+    let warned = false;
     return {
         async lookup() {
             const found = await store.lookup(prefix);
-            state =
-                found.kind === 'off'
-                    ? found.writable
-                        ? 'write-only'
-                        : 'off'
-                    : found.kind === 'unavailable'
-                        ? 'failed'
-                        : 'read';
+            writable = found.kind !== 'off' || found.writable;
+            warned = found.kind === 'unavailable';
             switch (found.kind) {
                 case 'hit':
                     return { key: found.key, sealed: found.value };
@@ -405,13 +401,13 @@ function tokenCache(binding, store) {
             }
         },
         async save(sealed, mintedAtMs) {
-            if (state === 'off')
+            if (!writable)
                 return undefined;
             const key = cacheKey(binding, mintedAtMs);
             const saved = await store.save(key, sealed);
             if (saved.kind === 'saved')
                 return info(`Saved the sealed token in the Actions cache as ${key}, for later runs.`);
-            if (state === 'failed')
+            if (warned)
                 return undefined;
             return warning(`Could not save the sealed token in the Actions cache: ${(0,src_text/* visible */.RK)(saved.reason)}. ` +
                 'This step has its token; the next run asks IMS again.');

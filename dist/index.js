@@ -32897,8 +32897,9 @@ const FALLBACK_MIN_REMAINING_MS = 5 * 60_000;
 /**
  * Whether a failed mint falls back to a token set aside for having too little
  * time left (stale-if-error, RFC 5861): only after an outage (isOutage) and
- * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent failure (a wrong credential or request) always fails: a
- * stale token would hide it.
+ * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent
+ * failure (a wrong credential or request) always fails: a stale token would
+ * hide it.
  */
 function judgeFallback(mint, fallback, nowMs) {
     if (fallback === undefined || !isOutage(mint.failure))
@@ -33327,8 +33328,9 @@ async function run(actions = core, deps = systemDependencies((line) => actions.i
         }
         if (obtained.fallbackWarning !== undefined)
             actions.warning(obtained.fallbackWarning);
-        if ((obtained.secretPosition ?? 1) > 1)
-            actions.warning(rotationWarning(obtained.secretPosition));
+        const { secretPosition = 1 } = obtained;
+        if (secretPosition > 1)
+            actions.warning(rotationWarning(secretPosition));
         if (minted) {
             actions.info(`Got an IMS access token for client ${(0,src_text/* visible */.RK)(inputs.clientId)}. It expires at ${expiresAt} ` +
                 `(in ${(0,src_text/* formatDuration */.a3)(Number(token.expiresIn))}).`);

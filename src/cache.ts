@@ -41,18 +41,14 @@ const warning = (text: string): LogLine => ({ text, warning: true });
  */
 export function tokenCache(binding: SealBinding, store: CacheStore): TokenCache {
   const prefix = cacheKeyPrefix(binding);
-  let state: 'unread' | 'read' | 'failed' | 'off' | 'write-only' = 'unread';
+  // What the lookup learnt: whether a save may go ahead, and whether a warning was given already.
+  let writable = true;
+  let warned = false;
   return {
     async lookup() {
       const found = await store.lookup(prefix);
-      state =
-        found.kind === 'off'
-          ? found.writable
-            ? 'write-only'
-            : 'off'
-          : found.kind === 'unavailable'
-            ? 'failed'
-            : 'read';
+      writable = found.kind !== 'off' || found.writable;
+      warned = found.kind === 'unavailable';
       switch (found.kind) {
         case 'hit':
           return { key: found.key, sealed: found.value };
@@ -68,11 +64,11 @@ export function tokenCache(binding: SealBinding, store: CacheStore): TokenCache 
       }
     },
     async save(sealed, mintedAtMs) {
-      if (state === 'off') return undefined;
+      if (!writable) return undefined;
       const key = cacheKey(binding, mintedAtMs);
       const saved = await store.save(key, sealed);
       if (saved.kind === 'saved') return info(`Saved the sealed token in the Actions cache as ${key}, for later runs.`);
-      if (state === 'failed') return undefined;
+      if (warned) return undefined;
       return warning(
         `Could not save the sealed token in the Actions cache: ${visible(saved.reason)}. ` +
           'This step has its token; the next run asks IMS again.',

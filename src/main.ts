@@ -80,7 +80,8 @@ export async function run(
       actions.saveState(STATE_EXPIRES_AT, expiresAt);
     }
     if (obtained.fallbackWarning !== undefined) actions.warning(obtained.fallbackWarning);
-    if ((obtained.secretPosition ?? 1) > 1) actions.warning(rotationWarning(obtained.secretPosition as number));
+    const { secretPosition = 1 } = obtained;
+    if (secretPosition > 1) actions.warning(rotationWarning(secretPosition));
     if (minted) {
       actions.info(
         `Got an IMS access token for client ${visible(inputs.clientId)}. It expires at ${expiresAt} ` +

@@ -107,8 +107,9 @@ export interface MintFailure {
 /**
  * Whether a failed mint falls back to a token set aside for having too little
  * time left (stale-if-error, RFC 5861): only after an outage (isOutage) and
- * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent failure (a wrong credential or request) always fails: a
- * stale token would hide it.
+ * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent
+ * failure (a wrong credential or request) always fails: a stale token would
+ * hide it.
  */
 export function judgeFallback(
   mint: MintFailure,

@@ -10,9 +10,10 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ROOT } from './runner.js';
+import { listenOnLoopback } from './loopback.js';
 
 export const TWIRP_PATH = '/twirp/github.actions.results.api.v1.CacheService/';
 const TWIRP_METHODS = ['CreateCacheEntry', 'FinalizeCacheEntryUpload', 'GetCacheEntryDownloadURL'] as const;
@@ -120,7 +121,7 @@ export class CacheService {
   private readonly store: StoredEntry[] = [];
   private readonly grants = new Map<string, Grant>();
   private readonly faults = new Map<CacheOperation, { fault: CacheFault; remaining: number }>();
-  private readonly sockets = new Set<Socket>();
+  private stop: () => Promise<void> = async () => {};
   private nextId = 1;
   private nextOrder = 1;
 
@@ -133,14 +134,7 @@ export class CacheService {
     const server = http.createServer();
     const service = new CacheService(server, options.blobHost ?? 'azure');
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => service.handle(req, res));
-    server.on('connection', (socket: Socket) => {
-      service.sockets.add(socket);
-      socket.on('close', () => service.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
+    service.stop = await listenOnLoopback(server);
     return service;
   }
 
@@ -202,9 +196,8 @@ export class CacheService {
     this.faults.clear();
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.stop();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { ServerCertificate } from './tls.js';
+import { listenOnLoopback } from './loopback.js';
 
 export interface ProxyOptions {
   /** Host name -> the loopback address to connect to instead. */
@@ -30,7 +31,7 @@ export interface TunnelRecord {
 
 export class ConnectProxy {
   readonly tunnels: TunnelRecord[] = [];
-  private readonly sockets = new Set<net.Socket>();
+  private stop: () => Promise<void> = async () => {};
 
   private constructor(
     private readonly server: http.Server,
@@ -51,11 +52,7 @@ export class ConnectProxy {
     server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
       proxy.tunnel(req, socket, head),
     );
-    server.on('connection', (socket: net.Socket) => {
-      proxy.sockets.add(socket);
-      socket.on('close', () => proxy.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy.stop = await listenOnLoopback(server);
     return proxy;
   }
 
@@ -72,9 +69,8 @@ export class ConnectProxy {
     this.tunnels.length = 0;
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.stop();
   }
 
   private tunnel(req: http.IncomingMessage, client: net.Socket, head: Buffer): void {

@@ -7,8 +7,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { ServerCertificate } from './tls.js';
+import { listenOnLoopback } from './loopback.js';
 
 export const TOKEN_PATH = '/ims/token/v3';
 export const INVALIDATE_PATH = '/ims/invalidate_token/v2';
@@ -110,7 +111,7 @@ export class ImsEmulator {
   connections = 0;
   /** Token requests answered 429 by the rate limit. */
   throttled = 0;
-  private readonly sockets = new Set<Socket>();
+  private stop: () => Promise<void> = async () => {};
   private readonly admitted: number[] = [];
   private fallback: Behaviour = { kind: 'ims' };
 
@@ -124,17 +125,10 @@ export class ImsEmulator {
     const emulator = new ImsEmulator(server, options);
     for (const client of clients) emulator.addClient(client);
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => emulator.handle(req, res));
-    server.on('connection', (socket: Socket) => {
-      emulator.connections++;
-      emulator.sockets.add(socket);
-      socket.on('close', () => emulator.sockets.delete(socket));
-    });
+    server.on('connection', () => emulator.connections++);
     // A client that refuses the certificate is not the emulator's error.
     server.on('tlsClientError', () => {});
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', resolve);
-    });
+    emulator.stop = await listenOnLoopback(server, options.port);
     return emulator;
   }
 
@@ -176,9 +170,8 @@ export class ImsEmulator {
     this.fallback = { kind: 'ims' };
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.stop();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
