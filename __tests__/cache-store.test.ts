@@ -1,14 +1,23 @@
 // The cache store in-process, against the cache service emulator over real
-// sockets, with the variables the runner gives a step (the library reads
-// process.env when called, so each test sets and restores them).
+// sockets, with the variables the runner gives a step (the store and the
+// library read process.env when called, so each test sets and restores them).
+// Entries are saved by @actions/cache's own saveCache and read by our reader:
+// a library upgrade that changes the entry's version or archive fails here.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as cache from '@actions/cache';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { type CacheStore, type LookupResult, MAX_VALUE_BYTES, openCacheStore, valueFile } from '../src/cache-store.js';
+import {
+  type CacheStore,
+  type LookupResult,
+  MAX_VALUE_BYTES,
+  type SaveResult,
+  openCacheStore,
+  valueFile,
+} from '../src/cache-store.js';
 import { CacheService, type CacheServiceOptions, archiveOf } from '../testbed/cache-service.js';
 import { ROOT } from '../testbed/runner.js';
 
@@ -60,7 +69,7 @@ async function bed(
   options: CacheServiceOptions = {},
   boundMs = 5000,
 ): Promise<{ service: CacheService; store: CacheStore }> {
-  service = await CacheService.start(options);
+  service = await CacheService.start({ blobHost: 'loopback', ...options });
   const directories = runnerDirectories();
   Object.assign(process.env, service.env(), {
     RUNNER_TEMP: directories.runnerTemp,
@@ -79,20 +88,31 @@ async function plant(key: string, contents: Parameters<typeof archiveOf>[1]): Pr
 }
 
 /**
- * What the store answers once a call it abandoned at its bound has settled:
- * it refuses new calls until then. A call left running when a test ends would
- * print into the torn-down test environment.
+ * Waits until a save the store abandoned at its bound has settled: until then
+ * it refuses new saves (they would share the file). A call left running when
+ * a test ends would print into the torn-down test environment.
  */
-async function settled(store: CacheStore, prefix: string): Promise<LookupResult> {
+async function settledSave(store: CacheStore, key: string, value: string): Promise<SaveResult> {
   for (;;) {
-    const result = await store.lookup(prefix);
-    if (result.kind !== 'unavailable' || result.reason !== STILL_RUNNING) return result;
+    const result = await store.save(key, value);
+    if (result.kind !== 'failed' || result.reason !== STILL_RUNNING) return result;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-function expectUnavailable(result: LookupResult, reason: RegExp): void {
-  expect(result).toEqual({ kind: 'unavailable', reason: expect.stringMatching(reason) });
+/** Every file below a folder. */
+function filesBelow(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+function expectUnavailable(result: LookupResult, reason: RegExp, entry?: string): void {
+  expect(result).toEqual({
+    kind: 'unavailable',
+    reason: expect.stringMatching(reason),
+    ...(entry === undefined ? {} : { entry }),
+  });
 }
 
 describe.each(['azure', 'loopback'] as const)('with signed URLs on the %s host', (blobHost) => {
@@ -130,13 +150,29 @@ describe('lookup', () => {
     expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-a', value: 'newest' });
   });
 
-  it('misses when nothing matches, and never takes a stale file for a restored one', async () => {
+  it('misses when nothing matches, and a hit or a miss writes no file', async () => {
     const { store } = await bed();
     expect(await store.save('other-1', 'x')).toEqual({ kind: 'saved' });
     mkdirSync(path.dirname(valueFile()), { recursive: true });
-    writeFileSync(valueFile(), 'stale');
+    writeFileSync(valueFile(), 'left by someone');
+    const before = filesBelow(root);
     expect(await store.lookup('fusion-')).toEqual({ kind: 'miss' });
-    expect(existsSync(valueFile())).toBe(false);
+    expect(await store.lookup('other-')).toEqual({ kind: 'hit', key: 'other-1', value: 'x' });
+    expect(filesBelow(root)).toEqual(before);
+  });
+
+  it('asks with a primary key no entry can have: the prefix and random digits, then the prefix', async () => {
+    const { service, store } = await bed();
+    await store.lookup('p-');
+    await store.lookup('p-');
+    const asked = service.requests
+      .filter((request) => request.operation === 'GetCacheEntryDownloadURL')
+      .map((request) => request.json);
+    expect(asked).toEqual([
+      { key: expect.stringMatching(/^p-[0-9a-f]{32}$/), restore_keys: ['p-'], version: expect.any(String) },
+      { key: expect.stringMatching(/^p-[0-9a-f]{32}$/), restore_keys: ['p-'], version: expect.any(String) },
+    ]);
+    expect(asked[0]?.['key']).not.toBe(asked[1]?.['key']);
   });
 
   it('does not see entries saved under another RUNNER_TEMP: the path is part of the version', async () => {
@@ -159,7 +195,7 @@ describe('lookup', () => {
     expect(await store.save('p-1', limit)).toEqual({ kind: 'saved' });
     expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: limit });
     await plant('p-2', `${limit}x`);
-    expectUnavailable(await store.lookup('p-'), /^entry "p-2" holds a value larger than 65536 bytes$/);
+    expectUnavailable(await store.lookup('p-'), /^entry "p-2" holds a value larger than 65536 bytes$/, 'p-2');
   });
 
   it('reports an entry without the file, or with a link in its place, as unavailable', async () => {
@@ -174,26 +210,43 @@ describe('lookup', () => {
       workspace: process.env['GITHUB_WORKSPACE'] as string,
     });
     service?.plant('p-1', version, other.archive);
-    expectUnavailable(await store.lookup('p-'), /^entry "p-1" holds no value$/);
+    expectUnavailable(await store.lookup('p-'), /^entry "p-1" holds no value file$/, 'p-1');
     await plant('p-2', { symlinkTo: '/etc/hostname' });
-    expectUnavailable(await store.lookup('p-'), /^entry "p-2" holds no value file$/);
+    expectUnavailable(await store.lookup('p-'), /^entry "p-2" holds no value file$/, 'p-2');
   });
 
   it('reports a corrupt archive as unavailable', async () => {
     const { service, store } = await bed();
     await plant('p-1', 'fta1.x');
     service.fail('download', { kind: 'corrupt' }, 1);
-    expectUnavailable(await store.lookup('p-'), /^"[^"]*tar" failed with error: .* exit code 2$/);
+    expectUnavailable(
+      await store.lookup('p-'),
+      /^entry "p-1" is not a cache archive \(neither zstd nor gzip\)$/,
+      'p-1',
+    );
     expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'fta1.x' });
   });
 
-  it('reports a server error as unavailable within the bound, with what the library last said', async () => {
-    const { service, store } = await bed({}, 400);
+  it('reports a server error as unavailable at once: a miss costs one token at worst, never a wait', async () => {
+    const { service, store } = await bed();
     service.fail('GetCacheEntryDownloadURL', { kind: 'status', status: 500 }, 1);
-    expectUnavailable(await store.lookup('p-'), /^the cache gave no result within 0\.4 s \(last message: .*\(500\)/);
-    // The library retries after 3 s, and then the service answers.
-    expect(await settled(store, 'p-')).toEqual({ kind: 'miss' });
-    expect(service.count('GetCacheEntryDownloadURL')).toBe(3);
+    expectUnavailable(await store.lookup('p-'), /^the cache service answered HTTP 500: emulated fault: HTTP 500$/);
+    expect(service.count('GetCacheEntryDownloadURL')).toBe(1);
+    expect(await store.lookup('p-')).toEqual({ kind: 'miss' });
+  });
+
+  it('gives up a lookup that hangs at its bound, and the save that follows goes ahead', async () => {
+    const { service, store } = await bed({}, 300);
+    service.fail('GetCacheEntryDownloadURL', { kind: 'hang' }, 1);
+    expectUnavailable(await store.lookup('p-'), /^the cache gave no result within 0\.3 s$/);
+    expect(await store.save('p-1', 'x')).toEqual({ kind: 'saved' });
+  });
+
+  it('reports a download that fails as unavailable', async () => {
+    const { service, store } = await bed();
+    await plant('p-1', 'fta1.x');
+    service.fail('download', { kind: 'status', status: 404 }, 1);
+    expectUnavailable(await store.lookup('p-'), /^the download of entry "p-1" answered HTTP 404$/);
   });
 
   it('reports throttling as unavailable', async () => {
@@ -205,7 +258,7 @@ describe('lookup', () => {
   it('reports a denied read as unavailable', async () => {
     const { service, store } = await bed();
     service.fail('GetCacheEntryDownloadURL', { kind: 'deny' });
-    expectUnavailable(await store.lookup('p-'), /cache read denied/);
+    expectUnavailable(await store.lookup('p-'), /^the cache service answered HTTP 403: cache read denied: /);
   });
 
   it.each([
@@ -274,7 +327,8 @@ describe('save', () => {
       reason: expect.stringMatching(/^the cache gave no result within 0\.4 s .*\(500\)/),
     });
     // The abandoned save goes on, retries after 3 s, and completes: its file is gone once it settles.
-    expect(await settled(store, 'p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'x' });
+    expect(await settledSave(store, 'p-2', 'y')).toEqual({ kind: 'saved' });
+    expect(await store.lookup('p-1')).toEqual({ kind: 'hit', key: 'p-1', value: 'x' });
     expect(existsSync(valueFile())).toBe(false);
   });
 
@@ -365,16 +419,16 @@ describe('the library output', () => {
   it('never reaches stdout or stderr, while our own lines do', async () => {
     recordOutput();
     // Opened after the recorder, the store diverts the library's output before it.
-    const { service, store } = await bed();
+    const { store } = await bed();
     expect(await store.save('p-1', 'fta1.x')).toEqual({ kind: 'saved' });
     expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'fta1.x' });
-    service.fail('download', { kind: 'corrupt' });
-    expect((await store.lookup('p-')).kind).toBe('unavailable');
     expect(await store.save('p-1', 'again')).toMatchObject({ kind: 'failed' });
     process.stdout.write('our own line\n');
     expect(written).toBe('our own line\n');
-    // The same calls made directly print, commands and all: the recorder would see them.
-    await cache.restoreCache([valueFile()], 'p-');
+    // The same call made directly prints, commands and all: the recorder would see it.
+    mkdirSync(path.dirname(valueFile()), { recursive: true });
+    writeFileSync(valueFile(), 'x');
+    await cache.saveCache([valueFile()], 'p-2');
     expect(written).toMatch(/^::debug::Cache service version: v2$/m);
     expect(written).toMatch(/^::add-mask::/m);
   });
@@ -382,14 +436,14 @@ describe('the library output', () => {
   it('stays diverted after a call is abandoned at its bound, until it settles', async () => {
     recordOutput();
     const { service, store } = await bed({}, 300);
-    service.fail('GetCacheEntryDownloadURL', { kind: 'hang' });
-    const lookup = store.lookup('p-');
+    service.fail('CreateCacheEntry', { kind: 'hang' });
+    const save = store.save('p-1', 'x');
     process.stdout.write('written while the library runs\n');
-    expectUnavailable(await lookup, /^the cache gave no result within 0\.3 s$/);
-    expect(await store.save('p-1', 'x')).toEqual({ kind: 'failed', reason: STILL_RUNNING });
+    expect(await save).toEqual({ kind: 'failed', reason: 'the cache gave no result within 0.3 s' });
+    expect(await store.save('p-2', 'x')).toEqual({ kind: 'failed', reason: STILL_RUNNING });
     // Closing the service ends the hung request: the abandoned call fails now, saying so to no one.
     await service.close();
-    expectUnavailable(await settled(store, 'p-'), /ECONNREFUSED/);
+    expect(await settledSave(store, 'p-3', 'x')).toMatchObject({ kind: 'failed' });
     expect(written).toBe('written while the library runs\n');
   });
 
@@ -413,16 +467,26 @@ describe('an error the library leaves uncaught', () => {
         'const { openCacheStore } = await import(process.env.STORE_MODULE);',
         'const library = {',
         '  isFeatureAvailable: () => true,',
-        "  restoreCache: () => { setTimeout(() => { throw new Error('library bug in a timer'); }, 10); return new Promise(() => {}); },",
-        "  saveCache: async () => { Promise.reject(new Error('library bug in a promise')); return new Promise(() => {}); },",
+        '  saveCache: async (paths, key) => {',
+        "    if (key === 'p-1') setTimeout(() => { throw new Error('library bug in a timer'); }, 10);",
+        "    else Promise.reject(new Error('library bug in a promise'));",
+        '    return new Promise(() => {});',
+        '  },',
         '};',
-        "console.log(JSON.stringify(await openCacheStore({ library, boundMs: 20000 }).lookup('p-')));",
         "console.log(JSON.stringify(await openCacheStore({ library, boundMs: 20000 }).save('p-1', 'x')));",
+        "console.log(JSON.stringify(await openCacheStore({ library, boundMs: 20000 }).save('p-2', 'x')));",
       ].join('\n'),
     );
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', probe], {
       cwd: ROOT,
-      env: { ...process.env, STORE_MODULE: path.join(ROOT, 'src', 'cache-store.ts') },
+      env: {
+        ...process.env,
+        // A service to save to, as far as the store can tell: the stand-in library never calls it.
+        ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/',
+        ACTIONS_CACHE_SERVICE_V2: 'True',
+        RUNNER_TEMP: root,
+        STORE_MODULE: path.join(ROOT, 'src', 'cache-store.ts'),
+      },
     });
     expect(
       stdout
@@ -430,7 +494,7 @@ describe('an error the library leaves uncaught', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as unknown),
     ).toEqual([
-      { kind: 'unavailable', reason: 'library bug in a timer' },
+      { kind: 'failed', reason: 'library bug in a timer' },
       { kind: 'failed', reason: 'library bug in a promise' },
     ]);
   });

@@ -28370,6 +28370,564 @@ module.exports = {
 
 /***/ }),
 
+/***/ 4320:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Re: () => (/* binding */ TLS_OVERRIDE_IGNORED_WARNING),
+/* harmony export */   VQ: () => (/* binding */ rotationWarning),
+/* harmony export */   _d: () => (/* binding */ secretsNote),
+/* harmony export */   e0: () => (/* binding */ imsErrorFailure),
+/* harmony export */   l2: () => (/* binding */ redirectFailure),
+/* harmony export */   of: () => (/* binding */ TIMEOUT_CODE),
+/* harmony export */   pr: () => (/* binding */ attemptsNote),
+/* harmony export */   rd: () => (/* binding */ networkFailure),
+/* harmony export */   ss: () => (/* binding */ unexpectedAnswerFailure),
+/* harmony export */   uD: () => (/* binding */ isOutage),
+/* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
+/* harmony export */ });
+/* unused harmony exports redact, excerpt */
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9809);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
+// The wording of every failure: what happened and what to do next. Pure.
+// Nothing here quotes the client secret or a token: answer excerpts pass
+// through redact() first.
+
+
+const MASK = '***';
+const EXCERPT_LENGTH = 200;
+// A JWT (the shape of IMS access tokens), or the value of an access_token field.
+const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*)*/g;
+// The value runs to the first unescaped quote: a token may hold \" itself.
+const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")(?:[^"\\]|\\.)*/g;
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
+function redact(text, secrets) {
+    // Whole values first, the longest first (as the runner masks): a token
+    // pattern or a shorter value taken out before would leave a piece of a secret.
+    const forms = [...new Set(secrets.flatMap(_text_js__WEBPACK_IMPORTED_MODULE_1__/* .secretForms */ .eo))]
+        .filter((form) => form !== '')
+        .sort((a, b) => b.length - a.length);
+    let redacted = text;
+    for (const form of forms)
+        redacted = redacted.split(form).join(MASK);
+    return redacted.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
+}
+/** A short single-line excerpt of an answer body, safe to print. */
+function excerpt(body, secrets) {
+    const line = redact(body, secrets).replace(WHITESPACE_OR_CONTROL, ' ').trim();
+    return line === '' ? '(empty body)' : (0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .quote */ .hD)(line, EXCERPT_LENGTH);
+}
+/**
+ * Text from an answer, safe and short enough for a log line: redacted whole,
+ * then cut. Cut first, it could end in a piece of a secret that no mask hides.
+ */
+function answerText(text, max, secrets) {
+    return (0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .visible */ .RK)(redact(text, secrets).slice(0, max));
+}
+function headerText(value, secrets) {
+    return answerText(value, 100, secrets);
+}
+function debugIdNote(debugId, secrets) {
+    return debugId ? ` (x-debug-id: ${headerText(debugId, secrets)})` : '';
+}
+function supportNote(debugId) {
+    return debugId ? 'If it persists, give Adobe support the x-debug-id.' : 'If it persists, contact Adobe support.';
+}
+function hintFor(error, retryable, debugId, context) {
+    switch (error) {
+        case 'invalid_client':
+            return ('Check the client-id and client-secret inputs: they must be the client ID and a current client secret ' +
+                'of an OAuth Server-to-Server credential. The secret may have been rotated in the Adobe Developer Console; ' +
+                'update the repository secret.');
+        case 'invalid_scope':
+            return (`The credential is not granted one of the requested scopes (${context.scopes.join(', ')}). ` +
+                'Request only the scopes of the APIs added to the Developer Console project (set the scopes input), ' +
+                'or add the missing API to the project.');
+        case 'unauthorized_client':
+            return ('This client may not use the client_credentials grant: use an OAuth Server-to-Server credential ' +
+                'from the Adobe Developer Console project, not an OAuth Web App, single-page app or JWT credential.');
+        default:
+            return retryable
+                ? `IMS may be having trouble; try again later. ${supportNote(debugId)}`
+                : `Check the inputs against the credential in the Adobe Developer Console. ${supportNote(debugId)}`;
+    }
+}
+/** An RFC 6749 error answer from IMS: {"error": ..., "error_description": ...}. */
+function imsErrorFailure(status, error, description, debugId, retryable, context) {
+    // IMS's own words, but still text from the network: shown visibly, and short.
+    const code = answerText(error, 100, context.secrets);
+    const detail = description ? `: ${answerText(description, 300, context.secrets)}` : '';
+    return {
+        retryable,
+        summary: `HTTP ${status} ${code}`,
+        message: `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId, context.secrets)}. ` +
+            hintFor(error, retryable, debugId, context),
+        imsError: error,
+    };
+}
+/** An answer that is not what IMS sends: HTML from a gateway, truncated JSON, no token. */
+function unexpectedAnswerFailure(status, problem, contentType, body, debugId, retryable, context) {
+    return {
+        retryable,
+        summary: `HTTP ${status} ${problem}`,
+        message: `${context.host} answered HTTP ${status} ${problem} ` +
+            `(content type ${contentType === undefined ? 'none' : headerText(contentType, context.secrets)})` +
+            `${debugIdNote(debugId, context.secrets)}: ` +
+            `${excerpt(body, context.secrets)}. Check that ims-url is the IMS base URL, and that no proxy or gateway ` +
+            'rewrites the answer.',
+    };
+}
+function redirectFailure(status, location, context) {
+    const target = location ? ` to ${excerpt(location, context.secrets)}` : '';
+    return {
+        retryable: false,
+        summary: `HTTP ${status} redirect`,
+        message: `${context.host} answered HTTP ${status}, a redirect${target}. Redirects are not followed because they ` +
+            'could carry the client secret to another host. Set ims-url to the IMS base URL itself, such as ' +
+            'https://ims-na1.adobelogin.com.',
+    };
+}
+const TIMEOUT_CODE = 'ETIMEOUT_ATTEMPT';
+const TOO_LARGE_CODE = 'EANSWER_TOO_LARGE';
+const TRANSIENT_CODES = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ECONNABORTED: 'connection aborted',
+    EPIPE: 'connection closed while sending',
+    ETIMEDOUT: 'connection timed out',
+    EAI_AGAIN: 'temporary DNS failure',
+    ENETUNREACH: 'network unreachable',
+    EHOSTUNREACH: 'host unreachable',
+    ENETDOWN: 'network down',
+    EHOSTDOWN: 'host down',
+};
+const TLS_HINT = "If the runner sits behind a TLS-inspecting proxy or IMS is reached through a private CA, set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate.";
+function isTlsCode(code) {
+    // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
+    return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
+}
+function networkFailure(problem, timeoutMs, context) {
+    const { host } = context;
+    const code = problem.code ?? '';
+    const detail = redact(problem.detail, context.secrets);
+    const via = problem.proxy ? ` through the proxy ${problem.proxy}` : '';
+    if (code === TIMEOUT_CODE) {
+        const seconds = timeoutMs / 1000;
+        return {
+            retryable: true,
+            summary: `no complete answer within ${seconds} s`,
+            message: `No complete answer from ${host}${via} within ${seconds} s (timeout-seconds). Check the runner's network, or raise timeout-seconds.`,
+        };
+    }
+    if (code === TOO_LARGE_CODE) {
+        return {
+            retryable: false,
+            summary: 'answer too large',
+            message: `${host} sent ${detail}; an IMS token answer is a few kilobytes, so it was refused. Check that ims-url is the IMS base URL.`,
+        };
+    }
+    const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+    if (problem.proxy && proxyStatus) {
+        // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
+        // or wrong credentials with 401. Either way the credentials must change.
+        const authentication = proxyStatus === '401' || proxyStatus === '407';
+        // 502-504 from a proxy: it could not reach IMS just now, which may pass.
+        const retryable = !authentication && _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .RETRYABLE_STATUSES */ .U3.has(Number(proxyStatus));
+        const advice = authentication
+            ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+                'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+                'or ask for the runner to be allowed through.'
+            : retryable
+                ? ' It could not reach IMS; check the proxy, or try again later.'
+                : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
+        return {
+            retryable,
+            // Only a proxy that could not reach IMS says anything about IMS.
+            transient: ['502', '503', '504'].includes(proxyStatus),
+            summary: `proxy answered HTTP ${proxyStatus}`,
+            message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
+        };
+    }
+    if (isTlsCode(code)) {
+        return {
+            retryable: false,
+            summary: `TLS error ${code}`,
+            message: `The TLS connection to ${host}${via} failed: ${detail} (${code}). ${TLS_HINT}`,
+        };
+    }
+    if (code === 'ENOTFOUND') {
+        return {
+            retryable: false,
+            // Not retried (a typo in ims-url does not heal), but a host that resolved before may be down.
+            transient: true,
+            summary: 'host not found',
+            message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
+        };
+    }
+    const transient = TRANSIENT_CODES[code];
+    if (transient !== undefined) {
+        return {
+            retryable: true,
+            summary: `${transient}${via} (${code})`,
+            message: `Could not reach ${host}${via}: ${transient} (${detail}). Check ims-url and the runner's network and proxy settings (HTTPS_PROXY, NO_PROXY).`,
+        };
+    }
+    return {
+        retryable: false,
+        transient: true,
+        summary: `network error ${code || 'without a code'}`,
+        message: `The request to ${host}${via} failed: ${detail}${code ? ` (${code})` : ''}. Check ims-url and the runner's network and proxy settings.`,
+    };
+}
+/**
+ * Whether a failure, once retries are spent, is an outage that a still-valid
+ * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
+ * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
+ * (an IMS error such as invalid_client, another status, a redirect, a TLS
+ * error, an answer that is not IMS JSON, proxy authentication) says the
+ * credential or the request is wrong.
+ */
+function isOutage(failure) {
+    return failure.transient ?? failure.retryable;
+}
+/** The last failure, and how many attempts were made: "after 4 attempts (retries: 3). <message>". */
+function attemptsNote(failure, attempts, retries) {
+    const count = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+    const why = failure.retryable
+        ? ` (retries: ${retries})`
+        : attempts === 1
+            ? ' (not retried: this failure would not go away by itself)'
+            : '';
+    return `after ${count}${why}. ${failure.message}`;
+}
+function lines(last) {
+    return last === 1 ? 'line 1' : `lines 1 to ${last}`;
+}
+/** Which of several client secrets a final failure came from: "" for a single secret. */
+function secretsNote(position, count) {
+    if (count === 1)
+        return '';
+    const rejected = position > 1 ? ` (IMS rejected ${lines(position - 1)} with invalid_client)` : '';
+    return ` with client-secret line ${position} of ${count}${rejected}`;
+}
+/** The warning when a later secret worked: the earlier ones are stale. */
+function rotationWarning(position) {
+    return (`IMS accepted client-secret line ${position} and rejected ${lines(position - 1)} with invalid_client. ` +
+        'When the secret rotation is complete, remove the rejected secret from the repository secret.');
+}
+/** The warning when the job sets NODE_TLS_REJECT_UNAUTHORIZED=0, which would turn certificate checks off. */
+const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, because its ' +
+    `requests carry the client secret. ${TLS_HINT}`;
+
+
+/***/ }),
+
+/***/ 4241:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Vr: () => (/* binding */ REQUEST_HEADERS),
+  _O: () => (/* binding */ USER_AGENT),
+  Cq: () => (/* binding */ readTokenAnswer),
+  bw: () => (/* binding */ tokenRequestBody)
+});
+
+// UNUSED EXPORTS: invalidateRequestBody, readInvalidateAnswer
+
+// EXTERNAL MODULE: ./src/failures.ts
+var failures = __nccwpck_require__(4320);
+// EXTERNAL MODULE: ./src/retry.ts
+var retry = __nccwpck_require__(9809);
+;// CONCATENATED MODULE: ./src/version.ts
+/** The action's version, sent in the User-Agent (a test keeps it equal to package.json's). */
+const ACTION_VERSION = '1.0.0';
+
+;// CONCATENATED MODULE: ./src/ims.ts
+// The IMS token protocol: the request to send and the reading of the answer.
+// Pure: no network, no clock of its own.
+
+
+
+const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
+/** The form body of a client-credentials token request. Credentials never go in the URL. */
+function tokenRequestBody(inputs, clientSecret) {
+    const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: inputs.clientId,
+        client_secret: clientSecret,
+        scope: inputs.scopes.join(','),
+    });
+    if (inputs.orgId !== undefined)
+        form.set('org_id', inputs.orgId);
+    return form.toString();
+}
+/** The form body that invalidates an access token (and, cascading, what it begot). */
+function invalidateRequestBody(clientId, clientSecret, accessToken) {
+    return new URLSearchParams({
+        token_type: 'access_token',
+        token: accessToken,
+        client_id: clientId,
+        client_secret: clientSecret,
+        cascading: 'all',
+    }).toString();
+}
+/** Headers of every request to IMS. */
+const REQUEST_HEADERS = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+    'User-Agent': USER_AGENT,
+};
+function parseJsonObject(body) {
+    try {
+        const value = JSON.parse(body);
+        return typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? value
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** expires_in in seconds, as a number or a numeric string; undefined when unusable. */
+function readExpiresIn(value) {
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+        return String(value);
+    if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))
+        return value;
+    return undefined;
+}
+/** An answer that is not a success: a refused redirect, an IMS error, or something else. */
+function readFailure(answer, context, problem) {
+    const { status, headers, body } = answer;
+    const debugId = headers['x-debug-id'];
+    const retryable = retry/* RETRYABLE_STATUSES */.U3.has(status);
+    const fail = (failure) => ({
+        ok: false,
+        failure: { ...failure, retryAfter: headers['retry-after'] },
+    });
+    if (status >= 300 && status < 400)
+        return fail((0,failures/* redirectFailure */.l2)(status, headers['location'], context));
+    const json = parseJsonObject(body);
+    const error = json?.['error'];
+    if (problem === undefined && typeof error === 'string' && error !== '') {
+        const description = json?.['error_description'];
+        return fail((0,failures/* imsErrorFailure */.e0)(status, error, typeof description === 'string' ? description : undefined, debugId, retryable, context));
+    }
+    // A token in an answer we reject is still a token: keep it out of the excerpt.
+    const accessToken = json?.['access_token'];
+    const excerptContext = typeof accessToken === 'string' && accessToken !== ''
+        ? { ...context, secrets: [...context.secrets, accessToken] }
+        : context;
+    const what = problem ?? (json === undefined ? 'that is not IMS JSON' : 'without an IMS error');
+    return fail((0,failures/* unexpectedAnswerFailure */.ss)(status, what, headers['content-type'], body, debugId, retryable, excerptContext));
+}
+/** Reads the answer to a token request; the token's expiry counts from when it arrived. */
+function readTokenAnswer(answer, receivedAtMs, context) {
+    if (answer.status !== 200)
+        return readFailure(answer, context);
+    const json = parseJsonObject(answer.body);
+    if (json === undefined)
+        return readFailure(answer, context, 'without a JSON object');
+    const accessToken = json['access_token'];
+    if (typeof accessToken !== 'string' || accessToken === '') {
+        return readFailure(answer, context, 'without an access_token');
+    }
+    // Masking works line by line on visible text: a token must be one printable word.
+    if (!/^[\x21-\x7e]+$/.test(accessToken))
+        return readFailure(answer, context, 'with a malformed access_token');
+    const expiresIn = readExpiresIn(json['expires_in']);
+    const expiresAt = new Date(receivedAtMs + Number(expiresIn) * 1000);
+    // Absent, not a number, or so large that no date can hold it.
+    if (expiresIn === undefined || Number.isNaN(expiresAt.getTime())) {
+        return readFailure(answer, context, 'without a usable expires_in');
+    }
+    const tokenType = json['token_type'];
+    return {
+        ok: true,
+        value: {
+            accessToken,
+            tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
+            expiresIn,
+            expiresAt,
+        },
+    };
+}
+/** Reads the answer to an invalidation: IMS answers 200, with an empty body. */
+function readInvalidateAnswer(answer, context) {
+    return answer.status === 200 ? { ok: true, value: true } : readFailure(answer, context);
+}
+
+
+/***/ }),
+
+/***/ 9809:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U3: () => (/* binding */ RETRYABLE_STATUSES),
+/* harmony export */   Vs: () => (/* binding */ retryAfterMs),
+/* harmony export */   qO: () => (/* binding */ retryDelayMs)
+/* harmony export */ });
+/* unused harmony exports BACKOFF_BASE_MS, BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS, backoffMs */
+// The retry policy: which failures are worth another attempt, and how long to
+// wait before it. Pure: randomness and the clock are passed in.
+/** Statuses that say "try again later"; every other status fails at once. */
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/**
+ * Exponential backoff with full jitter: a uniform wait in
+ * [0, min(cap, base * 2^(retry-1))), so clients that failed together spread out.
+ * `retry` counts from 1; `random` returns a number in [0, 1).
+ */
+function backoffMs(retry, random) {
+    return Math.floor(random() * backoffWindowMs(retry));
+}
+function backoffWindowMs(retry) {
+    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
+}
+/**
+ * Milliseconds a Retry-After header asks for (delay-seconds or an HTTP date),
+ * capped at RETRY_AFTER_CAP_MS; undefined when absent or unreadable.
+ */
+function retryAfterMs(header, nowMs) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    let waitMs;
+    if (/^\d+$/.test(value)) {
+        waitMs = Number(value) * 1000;
+    }
+    else {
+        // An HTTP date names its day and month; Date.parse alone also takes "1.5".
+        const date = /^[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
+        if (Number.isNaN(date))
+            return undefined;
+        waitMs = Math.max(0, date - nowMs);
+    }
+    return Math.min(waitMs, RETRY_AFTER_CAP_MS);
+}
+/**
+ * The wait before retry number `retry`. A Retry-After (already capped) is a
+ * floor, with jitter on top over a window at least as long as the Retry-After
+ * itself, so that clients throttled together come back spread out, not in the
+ * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
+ */
+function retryDelayMs(retry, requestedMs, random) {
+    if (requestedMs === undefined)
+        return backoffMs(retry, random);
+    const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
+    return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
+}
+
+
+/***/ }),
+
+/***/ 2671:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ED: () => (/* binding */ notReusedLine),
+/* harmony export */   Li: () => (/* binding */ secondsLeft),
+/* harmony export */   PA: () => (/* binding */ reusedLine),
+/* harmony export */   Yh: () => (/* binding */ judgeReuse),
+/* harmony export */   ad: () => (/* binding */ deleteEntryAdvice),
+/* harmony export */   gY: () => (/* binding */ reusedNotRevokedLine),
+/* harmony export */   jX: () => (/* binding */ unopenedWarning),
+/* harmony export */   uZ: () => (/* binding */ judgeFallback),
+/* harmony export */   um: () => (/* binding */ NO_SEALED_TOKEN_LINE),
+/* harmony export */   zp: () => (/* binding */ unopenedCacheWarning)
+/* harmony export */ });
+/* unused harmony export FALLBACK_MIN_REMAINING_MS */
+/* harmony import */ var _failures_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4320);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
+// Whether a token opened from a seal is reused, kept only as a fallback, or
+// set aside, and the words for each. Pure: the clock is passed in.
+
+
+function judgeReuse(token, nowMs, minRemainingMs) {
+    const remainingMs = token.expiresAt.getTime() - nowMs;
+    if (remainingMs <= 0)
+        return { kind: 'expired' };
+    return { kind: remainingMs >= minRemainingMs ? 'reuse' : 'short' };
+}
+/** Whole seconds a token has left at nowMs (the expires-in output of a reused token). */
+function secondsLeft(token, nowMs) {
+    return Math.max(0, Math.floor((token.expiresAt.getTime() - nowMs) / 1000));
+}
+const FROM = {
+    'sealed-token': 'the sealed-token input',
+    cache: 'the Actions cache',
+};
+function expiry(token, nowMs) {
+    return `${token.expiresAt.toISOString()} (in ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(secondsLeft(token, nowMs))})`;
+}
+/** The one line of a reuse. */
+function reusedLine(candidate, clientId, nowMs) {
+    return (`Reused the IMS access token from ${FROM[candidate.source]} for client ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .visible */ .RK)(clientId)}; ` +
+        `nothing was sent to IMS. It expires at ${expiry(candidate.token, nowMs)}.`);
+}
+/** The one line that says why a token that opened is not reused. */
+function notReusedLine(candidate, verdict, minRemainingMs, nowMs) {
+    const what = `The token from ${FROM[candidate.source]}`;
+    if (verdict.kind === 'expired')
+        return `${what} expired at ${candidate.token.expiresAt.toISOString()}: not reused.`;
+    return (`${what} has ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(secondsLeft(candidate.token, nowMs))} left, less than ` +
+        `min-remaining-minutes (${minRemainingMs / 60_000}): not reused.`);
+}
+const UNOPENED = 'does not open with the client secret for this repository, client, IMS and scopes';
+/** The warning for a sealed-token input that does not open. */
+function unopenedWarning(problem) {
+    const why = problem === 'does not open' ? `${UNOPENED}: it was changed or cut, or sealed for other inputs` : problem;
+    return (`The sealed-token input ${why}; it is not used. Pass the sealed-token output of an earlier ` +
+        'job of this run that used the same client-id, client-secret, scopes, org-id and ims-url.');
+}
+/** The warning for a cache entry that does not open: sealed with another secret, or forged. */
+function unopenedCacheWarning(key, problem) {
+    const why = problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
+    return `The cached token ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .visible */ .RK)(key)} ${why}; it is not used, and a new token is minted. ${deleteEntryAdvice(key)}`;
+}
+/** How to get rid of an entry that keeps coming back: entries are immutable, and a newer one may not shadow it. */
+function deleteEntryAdvice(key) {
+    return `If this repeats, delete the entry: gh cache delete ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .visible */ .RK)(key)}, or the repository's Actions > Caches page.`;
+}
+/** The line when no sealed token was given. */
+const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
+/** The line of a reused token under revoke: true. */
+function reusedNotRevokedLine(token) {
+    return ('revoke: true invalidates only a token that this step mints: the reused token is not invalidated ' +
+        `when the job ends and stays valid until ${token.expiresAt.toISOString()}.`);
+}
+/** A fallback must have at least this long left to carry a step through an IMS outage. */
+const FALLBACK_MIN_REMAINING_MS = 5 * 60_000;
+/**
+ * Whether a failed mint falls back to a token set aside for having too little
+ * time left (stale-if-error, RFC 5861): only after an outage (isOutage) and
+ * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent
+ * failure (a wrong credential or request) always fails: a stale token would
+ * hide it.
+ */
+function judgeFallback(mint, fallback, nowMs) {
+    if (fallback === undefined || !(0,_failures_js__WEBPACK_IMPORTED_MODULE_0__/* .isOutage */ .uD)(mint.failure))
+        return { use: false };
+    if (fallback.token.expiresAt.getTime() - nowMs < FALLBACK_MIN_REMAINING_MS)
+        return { use: false };
+    const attempts = mint.attempts === 1 ? '1 attempt' : `${mint.attempts} attempts`;
+    return {
+        use: true,
+        warning: `IMS failed after ${attempts} (${mint.failure.summary}): using the token from ${FROM[fallback.source]} ` +
+            `instead, which expires at ${fallback.token.expiresAt.toISOString()} ` +
+            `(in ${Math.floor(secondsLeft(fallback.token, nowMs) / 60)} min). The next run asks IMS again.`,
+    };
+}
+
+
+/***/ }),
+
 /***/ 8992:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -28428,6 +28986,147 @@ function formatDuration(seconds) {
         return `${Math.floor(seconds)} s`;
     const hours = Math.floor(minutes / 60);
     return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+
+/***/ }),
+
+/***/ 9646:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   WL: () => (/* binding */ createRequest),
+/* harmony export */   pD: () => (/* binding */ createPost),
+/* harmony export */   wX: () => (/* binding */ TransportError)
+/* harmony export */ });
+/* unused harmony export proxyFor */
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4942);
+/* harmony import */ var _failures_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4320);
+// The one place that touches the network: a single HTTP request, read in
+// full, with a limit on its total time and on the size of the answer. Proxies
+// (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
+// Redirects are never followed: a 3xx is returned like any other answer.
+// Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
+
+
+
+
+/** A request that got no complete answer. */
+class TransportError extends Error {
+    code;
+    proxy;
+    name = 'TransportError';
+    constructor(code, message, 
+    /** The proxy used, without credentials. */
+    proxy) {
+        super(message);
+        this.code = code;
+        this.proxy = proxy;
+    }
+}
+/** The proxy @actions/http-client would use for this URL, without credentials. */
+function proxyFor(url) {
+    const proxy = (0,_actions_http_client__WEBPACK_IMPORTED_MODULE_2__/* .getProxyUrl */ .s_)(url.href);
+    if (proxy === '')
+        return undefined;
+    const { protocol, host } = new URL(proxy);
+    return `${protocol}//${host}`;
+}
+function flattenHeaders(headers) {
+    const flat = {};
+    for (const [name, value] of Object.entries(headers)) {
+        flat[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return flat;
+}
+/**
+ * The agent @actions/http-client picks for the URL, made to verify every
+ * certificate: Node's default follows NODE_TLS_REJECT_UNAUTHORIZED, which a
+ * job may set to 0 for some other tool, and the request carries the client
+ * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
+ * it takes those for IMS from its own options, and those for an https://
+ * proxy from its proxy options.
+ */
+function verifyingAgent(client, url) {
+    const agent = client.getAgent(url.href);
+    const tls = agent;
+    tls.options.rejectUnauthorized = true;
+    if (tls.proxyOptions)
+        tls.proxyOptions.rejectUnauthorized = true;
+    return agent;
+}
+function createPost() {
+    const send = createRequest();
+    return async (request) => {
+        const answer = await send({ ...request, method: 'POST' });
+        return { ...answer, body: answer.body.toString('utf8') };
+    };
+}
+function createRequest() {
+    // Only its agent is used: the one @actions/http-client picks for the URL and
+    // the proxy settings. The request itself is made here, to bound its time.
+    const client = new _actions_http_client__WEBPACK_IMPORTED_MODULE_2__/* .HttpClient */ .Qq(undefined, undefined, { keepAlive: false });
+    return (request) => send(client, request);
+}
+function send(client, request) {
+    const { url, timeoutMs, maxAnswerBytes, body = '' } = request;
+    const proxy = proxyFor(url);
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const settle = (error, answer) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            if (error) {
+                req.destroy();
+                reject(error);
+            }
+            else {
+                resolve(answer);
+            }
+        };
+        const failWith = (code, message) => settle(new TransportError(code, message, proxy));
+        const transport = url.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_1__ : node_http__WEBPACK_IMPORTED_MODULE_0__;
+        const req = transport.request(url, {
+            method: request.method,
+            agent: verifyingAgent(client, url),
+            rejectUnauthorized: true,
+            headers: {
+                ...request.headers,
+                ...(request.method === 'GET' ? {} : { 'Content-Length': Buffer.byteLength(body) }),
+            },
+        }, (res) => {
+            const declared = Number(res.headers['content-length']);
+            if (declared > maxAnswerBytes) {
+                failWith(_failures_js__WEBPACK_IMPORTED_MODULE_3__/* .TOO_LARGE_CODE */ .z4, `an answer of ${declared} bytes, more than the ${maxAnswerBytes} allowed`);
+                return;
+            }
+            const chunks = [];
+            let received = 0;
+            res.on('data', (chunk) => {
+                received += chunk.length;
+                if (received > maxAnswerBytes) {
+                    failWith(_failures_js__WEBPACK_IMPORTED_MODULE_3__/* .TOO_LARGE_CODE */ .z4, `an answer of more than the ${maxAnswerBytes} bytes allowed`);
+                    return;
+                }
+                chunks.push(chunk);
+            });
+            res.on('end', () => settle(undefined, {
+                status: res.statusCode ?? 0,
+                headers: flattenHeaders(res.headers),
+                body: Buffer.concat(chunks),
+            }));
+            res.on('error', (error) => failWith(error.code, error.message));
+        });
+        const timer = setTimeout(() => failWith(_failures_js__WEBPACK_IMPORTED_MODULE_3__/* .TIMEOUT_CODE */ .of, `no complete answer within ${timeoutMs} ms`), timeoutMs);
+        req.on('error', (error) => failWith(error.code, error.message));
+        req.end(request.method === 'GET' ? undefined : body);
+    });
 }
 
 
@@ -32002,293 +32701,10 @@ var __webpack_exports__ = {};
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
 var core = __nccwpck_require__(3838);
-;// CONCATENATED MODULE: ./src/retry.ts
-// The retry policy: which failures are worth another attempt, and how long to
-// wait before it. Pure: randomness and the clock are passed in.
-/** Statuses that say "try again later"; every other status fails at once. */
-const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 10_000;
-const RETRY_AFTER_CAP_MS = 60_000;
-/**
- * Exponential backoff with full jitter: a uniform wait in
- * [0, min(cap, base * 2^(retry-1))), so clients that failed together spread out.
- * `retry` counts from 1; `random` returns a number in [0, 1).
- */
-function backoffMs(retry, random) {
-    return Math.floor(random() * backoffWindowMs(retry));
-}
-function backoffWindowMs(retry) {
-    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
-}
-/**
- * Milliseconds a Retry-After header asks for (delay-seconds or an HTTP date),
- * capped at RETRY_AFTER_CAP_MS; undefined when absent or unreadable.
- */
-function retryAfterMs(header, nowMs) {
-    const value = header?.trim();
-    if (!value)
-        return undefined;
-    let waitMs;
-    if (/^\d+$/.test(value)) {
-        waitMs = Number(value) * 1000;
-    }
-    else {
-        // An HTTP date names its day and month; Date.parse alone also takes "1.5".
-        const date = /^[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
-        if (Number.isNaN(date))
-            return undefined;
-        waitMs = Math.max(0, date - nowMs);
-    }
-    return Math.min(waitMs, RETRY_AFTER_CAP_MS);
-}
-/**
- * The wait before retry number `retry`. A Retry-After (already capped) is a
- * floor, with jitter on top over a window at least as long as the Retry-After
- * itself, so that clients throttled together come back spread out, not in the
- * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
- */
-function retryDelayMs(retry, requestedMs, random) {
-    if (requestedMs === undefined)
-        return backoffMs(retry, random);
-    const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
-    return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
-}
-
+// EXTERNAL MODULE: ./src/failures.ts
+var failures = __nccwpck_require__(4320);
 // EXTERNAL MODULE: ./src/text.ts
 var src_text = __nccwpck_require__(8992);
-;// CONCATENATED MODULE: ./src/failures.ts
-// The wording of every failure: what happened and what to do next. Pure.
-// Nothing here quotes the client secret or a token: answer excerpts pass
-// through redact() first.
-
-
-const MASK = '***';
-const EXCERPT_LENGTH = 200;
-// A JWT (the shape of IMS access tokens), or the value of an access_token field.
-const JWT_LIKE = /eyJ[\w-]*(?:\.[\w-]*)*/g;
-// The value runs to the first unescaped quote: a token may hold \" itself.
-const ACCESS_TOKEN_FIELD = /("access_token"\s*:\s*")(?:[^"\\]|\\.)*/g;
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f]+/g;
-function redact(text, secrets) {
-    // Whole values first, the longest first (as the runner masks): a token
-    // pattern or a shorter value taken out before would leave a piece of a secret.
-    const forms = [...new Set(secrets.flatMap(src_text/* secretForms */.eo))]
-        .filter((form) => form !== '')
-        .sort((a, b) => b.length - a.length);
-    let redacted = text;
-    for (const form of forms)
-        redacted = redacted.split(form).join(MASK);
-    return redacted.replace(ACCESS_TOKEN_FIELD, `$1${MASK}`).replace(JWT_LIKE, MASK);
-}
-/** A short single-line excerpt of an answer body, safe to print. */
-function excerpt(body, secrets) {
-    const line = redact(body, secrets).replace(WHITESPACE_OR_CONTROL, ' ').trim();
-    return line === '' ? '(empty body)' : (0,src_text/* quote */.hD)(line, EXCERPT_LENGTH);
-}
-/**
- * Text from an answer, safe and short enough for a log line: redacted whole,
- * then cut. Cut first, it could end in a piece of a secret that no mask hides.
- */
-function answerText(text, max, secrets) {
-    return (0,src_text/* visible */.RK)(redact(text, secrets).slice(0, max));
-}
-function headerText(value, secrets) {
-    return answerText(value, 100, secrets);
-}
-function debugIdNote(debugId, secrets) {
-    return debugId ? ` (x-debug-id: ${headerText(debugId, secrets)})` : '';
-}
-function supportNote(debugId) {
-    return debugId ? 'If it persists, give Adobe support the x-debug-id.' : 'If it persists, contact Adobe support.';
-}
-function hintFor(error, retryable, debugId, context) {
-    switch (error) {
-        case 'invalid_client':
-            return ('Check the client-id and client-secret inputs: they must be the client ID and a current client secret ' +
-                'of an OAuth Server-to-Server credential. The secret may have been rotated in the Adobe Developer Console; ' +
-                'update the repository secret.');
-        case 'invalid_scope':
-            return (`The credential is not granted one of the requested scopes (${context.scopes.join(', ')}). ` +
-                'Request only the scopes of the APIs added to the Developer Console project (set the scopes input), ' +
-                'or add the missing API to the project.');
-        case 'unauthorized_client':
-            return ('This client may not use the client_credentials grant: use an OAuth Server-to-Server credential ' +
-                'from the Adobe Developer Console project, not an OAuth Web App, single-page app or JWT credential.');
-        default:
-            return retryable
-                ? `IMS may be having trouble; try again later. ${supportNote(debugId)}`
-                : `Check the inputs against the credential in the Adobe Developer Console. ${supportNote(debugId)}`;
-    }
-}
-/** An RFC 6749 error answer from IMS: {"error": ..., "error_description": ...}. */
-function imsErrorFailure(status, error, description, debugId, retryable, context) {
-    // IMS's own words, but still text from the network: shown visibly, and short.
-    const code = answerText(error, 100, context.secrets);
-    const detail = description ? `: ${answerText(description, 300, context.secrets)}` : '';
-    return {
-        retryable,
-        summary: `HTTP ${status} ${code}`,
-        message: `IMS refused the ${context.request} with HTTP ${status} ${code}${detail}${debugIdNote(debugId, context.secrets)}. ` +
-            hintFor(error, retryable, debugId, context),
-        imsError: error,
-    };
-}
-/** An answer that is not what IMS sends: HTML from a gateway, truncated JSON, no token. */
-function unexpectedAnswerFailure(status, problem, contentType, body, debugId, retryable, context) {
-    return {
-        retryable,
-        summary: `HTTP ${status} ${problem}`,
-        message: `${context.host} answered HTTP ${status} ${problem} ` +
-            `(content type ${contentType === undefined ? 'none' : headerText(contentType, context.secrets)})` +
-            `${debugIdNote(debugId, context.secrets)}: ` +
-            `${excerpt(body, context.secrets)}. Check that ims-url is the IMS base URL, and that no proxy or gateway ` +
-            'rewrites the answer.',
-    };
-}
-function redirectFailure(status, location, context) {
-    const target = location ? ` to ${excerpt(location, context.secrets)}` : '';
-    return {
-        retryable: false,
-        summary: `HTTP ${status} redirect`,
-        message: `${context.host} answered HTTP ${status}, a redirect${target}. Redirects are not followed because they ` +
-            'could carry the client secret to another host. Set ims-url to the IMS base URL itself, such as ' +
-            'https://ims-na1.adobelogin.com.',
-    };
-}
-const TIMEOUT_CODE = 'ETIMEOUT_ATTEMPT';
-const TOO_LARGE_CODE = 'EANSWER_TOO_LARGE';
-const TRANSIENT_CODES = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ECONNABORTED: 'connection aborted',
-    EPIPE: 'connection closed while sending',
-    ETIMEDOUT: 'connection timed out',
-    EAI_AGAIN: 'temporary DNS failure',
-    ENETUNREACH: 'network unreachable',
-    EHOSTUNREACH: 'host unreachable',
-    ENETDOWN: 'network down',
-    EHOSTDOWN: 'host down',
-};
-const TLS_HINT = "If the runner sits behind a TLS-inspecting proxy or IMS is reached through a private CA, set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate.";
-function isTlsCode(code) {
-    // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
-    return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
-}
-function networkFailure(problem, timeoutMs, context) {
-    const { host } = context;
-    const code = problem.code ?? '';
-    const detail = redact(problem.detail, context.secrets);
-    const via = problem.proxy ? ` through the proxy ${problem.proxy}` : '';
-    if (code === TIMEOUT_CODE) {
-        const seconds = timeoutMs / 1000;
-        return {
-            retryable: true,
-            summary: `no complete answer within ${seconds} s`,
-            message: `No complete answer from ${host}${via} within ${seconds} s (timeout-seconds). Check the runner's network, or raise timeout-seconds.`,
-        };
-    }
-    if (code === TOO_LARGE_CODE) {
-        return {
-            retryable: false,
-            summary: 'answer too large',
-            message: `${host} sent ${detail}; an IMS token answer is a few kilobytes, so it was refused. Check that ims-url is the IMS base URL.`,
-        };
-    }
-    const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
-    if (problem.proxy && proxyStatus) {
-        // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
-        // or wrong credentials with 401. Either way the credentials must change.
-        const authentication = proxyStatus === '401' || proxyStatus === '407';
-        // 502-504 from a proxy: it could not reach IMS just now, which may pass.
-        const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
-        const advice = authentication
-            ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
-                'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
-                'or ask for the runner to be allowed through.'
-            : retryable
-                ? ' It could not reach IMS; check the proxy, or try again later.'
-                : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
-        return {
-            retryable,
-            // Only a proxy that could not reach IMS says anything about IMS.
-            transient: ['502', '503', '504'].includes(proxyStatus),
-            summary: `proxy answered HTTP ${proxyStatus}`,
-            message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
-        };
-    }
-    if (isTlsCode(code)) {
-        return {
-            retryable: false,
-            summary: `TLS error ${code}`,
-            message: `The TLS connection to ${host}${via} failed: ${detail} (${code}). ${TLS_HINT}`,
-        };
-    }
-    if (code === 'ENOTFOUND') {
-        return {
-            retryable: false,
-            // Not retried (a typo in ims-url does not heal), but a host that resolved before may be down.
-            transient: true,
-            summary: 'host not found',
-            message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
-        };
-    }
-    const transient = TRANSIENT_CODES[code];
-    if (transient !== undefined) {
-        return {
-            retryable: true,
-            summary: `${transient}${via} (${code})`,
-            message: `Could not reach ${host}${via}: ${transient} (${detail}). Check ims-url and the runner's network and proxy settings (HTTPS_PROXY, NO_PROXY).`,
-        };
-    }
-    return {
-        retryable: false,
-        transient: true,
-        summary: `network error ${code || 'without a code'}`,
-        message: `The request to ${host}${via} failed: ${detail}${code ? ` (${code})` : ''}. Check ims-url and the runner's network and proxy settings.`,
-    };
-}
-/**
- * Whether a failure, once retries are spent, is an outage that a still-valid
- * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
- * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
- * (an IMS error such as invalid_client, another status, a redirect, a TLS
- * error, an answer that is not IMS JSON, proxy authentication) says the
- * credential or the request is wrong.
- */
-function isOutage(failure) {
-    return failure.transient ?? failure.retryable;
-}
-/** The last failure, and how many attempts were made: "after 4 attempts (retries: 3). <message>". */
-function failures_attemptsNote(failure, attempts, retries) {
-    const count = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-    const why = failure.retryable
-        ? ` (retries: ${retries})`
-        : attempts === 1
-            ? ' (not retried: this failure would not go away by itself)'
-            : '';
-    return `after ${count}${why}. ${failure.message}`;
-}
-function lines(last) {
-    return last === 1 ? 'line 1' : `lines 1 to ${last}`;
-}
-/** Which of several client secrets a final failure came from: "" for a single secret. */
-function failures_secretsNote(position, count) {
-    if (count === 1)
-        return '';
-    const rejected = position > 1 ? ` (IMS rejected ${lines(position - 1)} with invalid_client)` : '';
-    return ` with client-secret line ${position} of ${count}${rejected}`;
-}
-/** The warning when a later secret worked: the earlier ones are stale. */
-function rotationWarning(position) {
-    return (`IMS accepted client-secret line ${position} and rejected ${lines(position - 1)} with invalid_client. ` +
-        'When the secret rotation is complete, remove the rejected secret from the repository secret.');
-}
-/** The warning when the job sets NODE_TLS_REJECT_UNAUTHORIZED=0, which would turn certificate checks off. */
-const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: fusion-token-action always verifies certificates, because its ' +
-    `requests carry the client secret. ${TLS_HINT}`;
-
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
@@ -32508,126 +32924,10 @@ function parseTimeoutSeconds(value) {
     return seconds;
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
-;// CONCATENATED MODULE: ./src/transport.ts
-// The one place that touches the network: a single HTTP POST, read in full,
-// with a limit on its total time and on the size of the answer. Proxies
-// (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
-// Redirects are never followed: a 3xx is returned like any other answer.
-// Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
-
-
-
-
-/** A request that got no complete answer. */
-class TransportError extends Error {
-    code;
-    proxy;
-    name = 'TransportError';
-    constructor(code, message, 
-    /** The proxy used, without credentials. */
-    proxy) {
-        super(message);
-        this.code = code;
-        this.proxy = proxy;
-    }
-}
-/** The proxy @actions/http-client would use for this URL, without credentials. */
-function proxyFor(url) {
-    const proxy = (0,lib/* getProxyUrl */.s_)(url.href);
-    if (proxy === '')
-        return undefined;
-    const { protocol, host } = new URL(proxy);
-    return `${protocol}//${host}`;
-}
-function flattenHeaders(headers) {
-    const flat = {};
-    for (const [name, value] of Object.entries(headers)) {
-        flat[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return flat;
-}
-/**
- * The agent @actions/http-client picks for the URL, made to verify every
- * certificate: Node's default follows NODE_TLS_REJECT_UNAUTHORIZED, which a
- * job may set to 0 for some other tool, and the request carries the client
- * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
- * it takes those for IMS from its own options, and those for an https://
- * proxy from its proxy options.
- */
-function verifyingAgent(client, url) {
-    const agent = client.getAgent(url.href);
-    const tls = agent;
-    tls.options.rejectUnauthorized = true;
-    if (tls.proxyOptions)
-        tls.proxyOptions.rejectUnauthorized = true;
-    return agent;
-}
-function createPost() {
-    // Only its agent is used: the one @actions/http-client picks for the URL and
-    // the proxy settings. The request itself is made here, to bound its time.
-    const client = new lib/* HttpClient */.Qq(undefined, undefined, { keepAlive: false });
-    return (request) => post(client, request);
-}
-function post(client, request) {
-    const { url, timeoutMs, maxAnswerBytes } = request;
-    const proxy = proxyFor(url);
-    return new Promise((resolve, reject) => {
-        let settled = false;
-        const settle = (error, answer) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            if (error) {
-                req.destroy();
-                reject(error);
-            }
-            else {
-                resolve(answer);
-            }
-        };
-        const failWith = (code, message) => settle(new TransportError(code, message, proxy));
-        const transport = url.protocol === 'https:' ? external_node_https_ : external_node_http_;
-        const req = transport.request(url, {
-            method: 'POST',
-            agent: verifyingAgent(client, url),
-            rejectUnauthorized: true,
-            headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
-        }, (res) => {
-            const declared = Number(res.headers['content-length']);
-            if (declared > maxAnswerBytes) {
-                failWith(TOO_LARGE_CODE, `an answer of ${declared} bytes, more than the ${maxAnswerBytes} allowed`);
-                return;
-            }
-            const chunks = [];
-            let received = 0;
-            res.on('data', (chunk) => {
-                received += chunk.length;
-                if (received > maxAnswerBytes) {
-                    failWith(TOO_LARGE_CODE, `an answer of more than the ${maxAnswerBytes} bytes allowed`);
-                    return;
-                }
-                chunks.push(chunk);
-            });
-            res.on('end', () => settle(undefined, {
-                status: res.statusCode ?? 0,
-                headers: flattenHeaders(res.headers),
-                body: Buffer.concat(chunks).toString('utf8'),
-            }));
-            res.on('error', (error) => failWith(error.code, error.message));
-        });
-        const timer = setTimeout(() => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`), timeoutMs);
-        req.on('error', (error) => failWith(error.code, error.message));
-        req.end(request.body);
-    });
-}
-
+// EXTERNAL MODULE: ./src/retry.ts
+var retry = __nccwpck_require__(9809);
+// EXTERNAL MODULE: ./src/transport.ts
+var transport = __nccwpck_require__(9646);
 ;// CONCATENATED MODULE: ./src/attempts.ts
 // Asking IMS with retries, and with each client secret in turn. The network,
 // the clock, sleep, randomness and the log are passed in.
@@ -32652,13 +32952,13 @@ async function attempts_sendWithRetries(request, read, retries, context, deps) {
             failure = result.failure;
         }
         catch (error) {
-            if (!(error instanceof TransportError))
+            if (!(error instanceof transport/* TransportError */.wX))
                 throw error;
-            failure = networkFailure({ code: error.code, detail: error.message, proxy: error.proxy }, request.timeoutMs, context);
+            failure = (0,failures/* networkFailure */.rd)({ code: error.code, detail: error.message, proxy: error.proxy }, request.timeoutMs, context);
         }
         if (!failure.retryable || attempt === attempts)
             return { ok: false, failure, attempts: attempt };
-        const delayMs = retryDelayMs(attempt, retryAfterMs(failure.retryAfter, deps.now()), deps.random);
+        const delayMs = (0,retry/* retryDelayMs */.qO)(attempt, (0,retry/* retryAfterMs */.Vs)(failure.retryAfter, deps.now()), deps.random);
         deps.log(`Attempt ${attempt} of ${attempts} failed: ${failure.summary}. Retrying in ${(delayMs / 1000).toFixed(1)} s.`);
         await deps.sleep(delayMs);
     }
@@ -32678,125 +32978,8 @@ async function attempts_trySecrets(secrets, send) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/version.ts
-/** The action's version, sent in the User-Agent (a test keeps it equal to package.json's). */
-const ACTION_VERSION = '1.0.0';
-
-;// CONCATENATED MODULE: ./src/ims.ts
-// The IMS token protocol: the request to send and the reading of the answer.
-// Pure: no network, no clock of its own.
-
-
-
-const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
-/** The form body of a client-credentials token request. Credentials never go in the URL. */
-function tokenRequestBody(inputs, clientSecret) {
-    const form = new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: inputs.clientId,
-        client_secret: clientSecret,
-        scope: inputs.scopes.join(','),
-    });
-    if (inputs.orgId !== undefined)
-        form.set('org_id', inputs.orgId);
-    return form.toString();
-}
-/** The form body that invalidates an access token (and, cascading, what it begot). */
-function ims_invalidateRequestBody(clientId, clientSecret, accessToken) {
-    return new URLSearchParams({
-        token_type: 'access_token',
-        token: accessToken,
-        client_id: clientId,
-        client_secret: clientSecret,
-        cascading: 'all',
-    }).toString();
-}
-/** Headers of every request to IMS. */
-const ims_REQUEST_HEADERS = {
-    'Content-Type': 'application/x-www-form-urlencoded',
-    Accept: 'application/json',
-    'User-Agent': USER_AGENT,
-};
-function parseJsonObject(body) {
-    try {
-        const value = JSON.parse(body);
-        return typeof value === 'object' && value !== null && !Array.isArray(value)
-            ? value
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** expires_in in seconds, as a number or a numeric string; undefined when unusable. */
-function readExpiresIn(value) {
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-        return String(value);
-    if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))
-        return value;
-    return undefined;
-}
-/** An answer that is not a success: a refused redirect, an IMS error, or something else. */
-function readFailure(answer, context, problem) {
-    const { status, headers, body } = answer;
-    const debugId = headers['x-debug-id'];
-    const retryable = RETRYABLE_STATUSES.has(status);
-    const fail = (failure) => ({
-        ok: false,
-        failure: { ...failure, retryAfter: headers['retry-after'] },
-    });
-    if (status >= 300 && status < 400)
-        return fail(redirectFailure(status, headers['location'], context));
-    const json = parseJsonObject(body);
-    const error = json?.['error'];
-    if (problem === undefined && typeof error === 'string' && error !== '') {
-        const description = json?.['error_description'];
-        return fail(imsErrorFailure(status, error, typeof description === 'string' ? description : undefined, debugId, retryable, context));
-    }
-    // A token in an answer we reject is still a token: keep it out of the excerpt.
-    const accessToken = json?.['access_token'];
-    const excerptContext = typeof accessToken === 'string' && accessToken !== ''
-        ? { ...context, secrets: [...context.secrets, accessToken] }
-        : context;
-    const what = problem ?? (json === undefined ? 'that is not IMS JSON' : 'without an IMS error');
-    return fail(unexpectedAnswerFailure(status, what, headers['content-type'], body, debugId, retryable, excerptContext));
-}
-/** Reads the answer to a token request; the token's expiry counts from when it arrived. */
-function readTokenAnswer(answer, receivedAtMs, context) {
-    if (answer.status !== 200)
-        return readFailure(answer, context);
-    const json = parseJsonObject(answer.body);
-    if (json === undefined)
-        return readFailure(answer, context, 'without a JSON object');
-    const accessToken = json['access_token'];
-    if (typeof accessToken !== 'string' || accessToken === '') {
-        return readFailure(answer, context, 'without an access_token');
-    }
-    // Masking works line by line on visible text: a token must be one printable word.
-    if (!/^[\x21-\x7e]+$/.test(accessToken))
-        return readFailure(answer, context, 'with a malformed access_token');
-    const expiresIn = readExpiresIn(json['expires_in']);
-    const expiresAt = new Date(receivedAtMs + Number(expiresIn) * 1000);
-    // Absent, not a number, or so large that no date can hold it.
-    if (expiresIn === undefined || Number.isNaN(expiresAt.getTime())) {
-        return readFailure(answer, context, 'without a usable expires_in');
-    }
-    const tokenType = json['token_type'];
-    return {
-        ok: true,
-        value: {
-            accessToken,
-            tokenType: typeof tokenType === 'string' && tokenType !== '' ? tokenType : 'bearer',
-            expiresIn,
-            expiresAt,
-        },
-    };
-}
-/** Reads the answer to an invalidation: IMS answers 200, with an empty body. */
-function ims_readInvalidateAnswer(answer, context) {
-    return answer.status === 200 ? { ok: true, value: true } : readFailure(answer, context);
-}
-
+// EXTERNAL MODULE: ./src/ims.ts + 1 modules
+var ims = __nccwpck_require__(4241);
 ;// CONCATENATED MODULE: ./src/mint.ts
 // Mints one access token: a client-credentials request per secret, with
 // retries, and the final verdict in words.
@@ -32827,94 +33010,19 @@ async function mintToken(inputs, deps) {
     };
     const outcome = await attempts_trySecrets(inputs.clientSecrets, (secret) => attempts_sendWithRetries({
         url,
-        headers: ims_REQUEST_HEADERS,
-        body: tokenRequestBody(inputs, secret),
+        headers: ims/* REQUEST_HEADERS */.Vr,
+        body: (0,ims/* tokenRequestBody */.bw)(inputs, secret),
         timeoutMs: inputs.timeoutMs,
         maxAnswerBytes: attempts_MAX_ANSWER_BYTES,
-    }, (answer, receivedAtMs) => readTokenAnswer(answer, receivedAtMs, context), inputs.retries, context, deps));
+    }, (answer, receivedAtMs) => (0,ims/* readTokenAnswer */.Cq)(answer, receivedAtMs, context), inputs.retries, context, deps));
     if (outcome.ok)
         return { token: outcome.value, secretPosition: outcome.position };
-    throw new MintError(`Could not get an Adobe IMS access token${failures_secretsNote(outcome.position, inputs.clientSecrets.length)} ` +
-        failures_attemptsNote(outcome.failure, outcome.attempts, inputs.retries), outcome.failure, outcome.totalAttempts);
+    throw new MintError(`Could not get an Adobe IMS access token${(0,failures/* secretsNote */._d)(outcome.position, inputs.clientSecrets.length)} ` +
+        (0,failures/* attemptsNote */.pr)(outcome.failure, outcome.attempts, inputs.retries), outcome.failure, outcome.totalAttempts);
 }
 
-;// CONCATENATED MODULE: ./src/reuse.ts
-// Whether a token opened from a seal is reused, kept only as a fallback, or
-// set aside, and the words for each. Pure: the clock is passed in.
-
-
-function judgeReuse(token, nowMs, minRemainingMs) {
-    const remainingMs = token.expiresAt.getTime() - nowMs;
-    if (remainingMs <= 0)
-        return { kind: 'expired' };
-    return { kind: remainingMs >= minRemainingMs ? 'reuse' : 'short' };
-}
-/** Whole seconds a token has left at nowMs (the expires-in output of a reused token). */
-function secondsLeft(token, nowMs) {
-    return Math.max(0, Math.floor((token.expiresAt.getTime() - nowMs) / 1000));
-}
-const FROM = {
-    'sealed-token': 'the sealed-token input',
-    cache: 'the Actions cache',
-};
-function expiry(token, nowMs) {
-    return `${token.expiresAt.toISOString()} (in ${(0,src_text/* formatDuration */.a3)(secondsLeft(token, nowMs))})`;
-}
-/** The one line of a reuse. */
-function reusedLine(candidate, clientId, nowMs) {
-    return (`Reused the IMS access token from ${FROM[candidate.source]} for client ${(0,src_text/* visible */.RK)(clientId)}; ` +
-        `nothing was sent to IMS. It expires at ${expiry(candidate.token, nowMs)}.`);
-}
-/** The one line that says why a token that opened is not reused. */
-function notReusedLine(candidate, verdict, minRemainingMs, nowMs) {
-    const what = `The token from ${FROM[candidate.source]}`;
-    if (verdict.kind === 'expired')
-        return `${what} expired at ${candidate.token.expiresAt.toISOString()}: not reused.`;
-    return (`${what} has ${(0,src_text/* formatDuration */.a3)(secondsLeft(candidate.token, nowMs))} left, less than ` +
-        `min-remaining-minutes (${minRemainingMs / 60_000}): not reused.`);
-}
-const UNOPENED = 'does not open with the client secret for this repository, client, IMS and scopes';
-/** The warning for a sealed-token input that does not open. */
-function unopenedWarning(problem) {
-    const why = problem === 'does not open' ? `${UNOPENED}: it was changed or cut, or sealed for other inputs` : problem;
-    return (`The sealed-token input ${why}; it is not used. Pass the sealed-token output of an earlier ` +
-        'job of this run that used the same client-id, client-secret, scopes, org-id and ims-url.');
-}
-/** The warning for a cache entry that does not open: sealed with another secret, or forged. */
-function unopenedCacheWarning(key, problem) {
-    const why = problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
-    return `The cached token ${(0,src_text/* visible */.RK)(key)} ${why}; it is not used, and a new token will replace it.`;
-}
-/** The line when no sealed token was given. */
-const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
-/** The line of a reused token under revoke: true. */
-function reusedNotRevokedLine(token) {
-    return ('revoke: true invalidates only a token that this step mints: the reused token is not invalidated ' +
-        `when the job ends and stays valid until ${token.expiresAt.toISOString()}.`);
-}
-/** A fallback must have at least this long left to carry a step through an IMS outage. */
-const FALLBACK_MIN_REMAINING_MS = 5 * 60_000;
-/**
- * Whether a failed mint falls back to a token set aside for having too little
- * time left (stale-if-error, RFC 5861): only after an outage (isOutage) and
- * only while the fallback has FALLBACK_MIN_REMAINING_MS left. A permanent
- * failure (a wrong credential or request) always fails: a stale token would
- * hide it.
- */
-function judgeFallback(mint, fallback, nowMs) {
-    if (fallback === undefined || !isOutage(mint.failure))
-        return { use: false };
-    if (fallback.token.expiresAt.getTime() - nowMs < FALLBACK_MIN_REMAINING_MS)
-        return { use: false };
-    const attempts = mint.attempts === 1 ? '1 attempt' : `${mint.attempts} attempts`;
-    return {
-        use: true,
-        warning: `IMS failed after ${attempts} (${mint.failure.summary}): using the token from ${FROM[fallback.source]} ` +
-            `instead, which expires at ${fallback.token.expiresAt.toISOString()} ` +
-            `(in ${Math.floor(secondsLeft(fallback.token, nowMs) / 60)} min). The next run asks IMS again.`,
-    };
-}
-
+// EXTERNAL MODULE: ./src/reuse.ts
+var reuse = __nccwpck_require__(2671);
 ;// CONCATENATED MODULE: ./src/seal.ts
 // The sealed token, format fta1: an access token encrypted and authenticated
 // with a key that only a holder of the client secret can derive, so that it
@@ -33062,12 +33170,12 @@ function openInput(inputs, binding, deps) {
     if (inputs.sealedToken === '') {
         // With the cache on, the cache's own line says what happens next.
         if (deps.cache === undefined)
-            deps.log(NO_SEALED_TOKEN_LINE);
+            deps.log(reuse/* NO_SEALED_TOKEN_LINE */.um);
         return undefined;
     }
     const opened = openSealed(inputs.sealedToken, inputs.clientSecrets, binding);
     if (!opened.ok) {
-        deps.warn(unopenedWarning(opened.problem));
+        deps.warn((0,reuse/* unopenedWarning */.jX)(opened.problem));
         return undefined;
     }
     deps.mask(opened.token.accessToken);
@@ -33082,7 +33190,7 @@ async function openCached(cache, inputs, binding, deps) {
     }
     const opened = openSealed(found.sealed, inputs.clientSecrets, binding);
     if (!opened.ok) {
-        deps.warn(unopenedCacheWarning(found.key, opened.problem));
+        deps.warn((0,reuse/* unopenedCacheWarning */.zp)(found.key, opened.problem));
         return undefined;
     }
     deps.mask(opened.token.accessToken);
@@ -33105,10 +33213,10 @@ async function obtainToken(inputs, binding, deps) {
         const candidate = await open();
         if (candidate === undefined)
             continue;
-        const verdict = judgeReuse(candidate.token, deps.now(), inputs.minRemainingMs);
+        const verdict = (0,reuse/* judgeReuse */.Yh)(candidate.token, deps.now(), inputs.minRemainingMs);
         if (verdict.kind === 'reuse')
             return { token: candidate.token, source: candidate.source, sealed: candidate.sealed };
-        deps.log(notReusedLine(candidate, verdict, inputs.minRemainingMs, deps.now()));
+        deps.log((0,reuse/* notReusedLine */.ED)(candidate, verdict, inputs.minRemainingMs, deps.now()));
         if (verdict.kind === 'short')
             fallback = longerLived(fallback, candidate);
     }
@@ -33119,7 +33227,7 @@ async function obtainToken(inputs, binding, deps) {
     catch (error) {
         if (!(error instanceof MintError))
             throw error;
-        const decision = judgeFallback(error, fallback, deps.now());
+        const decision = (0,reuse/* judgeFallback */.uZ)(error, fallback, deps.now());
         if (!decision.use || fallback === undefined)
             throw error;
         // A fallback is never saved again: the next run asks IMS as soon as it can.
@@ -33211,7 +33319,7 @@ async function revokeToken(inputs, accessToken, deps) {
 
 function systemDependencies(log) {
     return {
-        post: createPost(),
+        post: (0,transport/* createPost */.pD)(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         now: Date.now,
         random: Math.random,
@@ -33240,7 +33348,7 @@ function maskSecret(actions, value) {
 function ignoreTlsOverride(actions) {
     if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] !== '0')
         return;
-    actions.warning(TLS_OVERRIDE_IGNORED_WARNING);
+    actions.warning(failures/* TLS_OVERRIDE_IGNORED_WARNING */.Re);
     delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
 }
 /**
@@ -33281,7 +33389,7 @@ function unexpectedErrorMessage(error) {
  */
 async function loadTokenCache(actions, binding) {
     try {
-        return (await Promise.all(/* import() */[__nccwpck_require__.e(429), __nccwpck_require__.e(965)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8965))).openTokenCache(binding);
+        return (await __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 5758))).openTokenCache(binding);
     }
     catch (error) {
         actions.warning(`The Actions cache code could not be loaded (${(0,src_text/* visible */.RK)(error instanceof Error ? error.message : String(error))}): ` +
@@ -33311,7 +33419,7 @@ async function run(actions = core, deps = systemDependencies((line) => actions.i
         const minted = source === 'minted';
         actions.setOutput('access-token', token.accessToken);
         actions.setOutput('token-type', token.tokenType);
-        actions.setOutput('expires-in', minted ? token.expiresIn : String(secondsLeft(token, nowMs)));
+        actions.setOutput('expires-in', minted ? token.expiresIn : String((0,reuse/* secondsLeft */.Li)(token, nowMs)));
         actions.setOutput('expires-at', expiresAt);
         // A token revoked with this job must not be handed on.
         actions.setOutput('sealed-token', inputs.revoke ? '' : obtained.sealed);
@@ -33330,16 +33438,16 @@ async function run(actions = core, deps = systemDependencies((line) => actions.i
             actions.warning(obtained.fallbackWarning);
         const { secretPosition = 1 } = obtained;
         if (secretPosition > 1)
-            actions.warning(rotationWarning(secretPosition));
+            actions.warning((0,failures/* rotationWarning */.VQ)(secretPosition));
         if (minted) {
             actions.info(`Got an IMS access token for client ${(0,src_text/* visible */.RK)(inputs.clientId)}. It expires at ${expiresAt} ` +
                 `(in ${(0,src_text/* formatDuration */.a3)(Number(token.expiresIn))}).`);
         }
         else if (obtained.fallbackWarning === undefined) {
-            actions.info(reusedLine({ ...obtained, source }, inputs.clientId, nowMs));
+            actions.info((0,reuse/* reusedLine */.PA)({ ...obtained, source }, inputs.clientId, nowMs));
         }
         if (inputs.revoke && !minted)
-            actions.info(reusedNotRevokedLine(token));
+            actions.info((0,reuse/* reusedNotRevokedLine */.gY)(token));
         // Saved once the outputs are set: a failing or slow save cannot cost the step its token.
         await obtained.saveToCache?.();
     }

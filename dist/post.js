@@ -32217,8 +32217,8 @@ var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 ;// CONCATENATED MODULE: ./src/transport.ts
-// The one place that touches the network: a single HTTP POST, read in full,
-// with a limit on its total time and on the size of the answer. Proxies
+// The one place that touches the network: a single HTTP request, read in
+// full, with a limit on its total time and on the size of the answer. Proxies
 // (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
 // Redirects are never followed: a 3xx is returned like any other answer.
 // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
@@ -32271,13 +32271,20 @@ function verifyingAgent(client, url) {
     return agent;
 }
 function createPost() {
+    const send = createRequest();
+    return async (request) => {
+        const answer = await send({ ...request, method: 'POST' });
+        return { ...answer, body: answer.body.toString('utf8') };
+    };
+}
+function createRequest() {
     // Only its agent is used: the one @actions/http-client picks for the URL and
     // the proxy settings. The request itself is made here, to bound its time.
     const client = new HttpClient(undefined, undefined, { keepAlive: false });
-    return (request) => post(client, request);
+    return (request) => send(client, request);
 }
-function post(client, request) {
-    const { url, timeoutMs, maxAnswerBytes } = request;
+function send(client, request) {
+    const { url, timeoutMs, maxAnswerBytes, body = '' } = request;
     const proxy = proxyFor(url);
     return new Promise((resolve, reject) => {
         let settled = false;
@@ -32297,10 +32304,13 @@ function post(client, request) {
         const failWith = (code, message) => settle(new TransportError(code, message, proxy));
         const transport = url.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
         const req = transport.request(url, {
-            method: 'POST',
+            method: request.method,
             agent: verifyingAgent(client, url),
             rejectUnauthorized: true,
-            headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
+            headers: {
+                ...request.headers,
+                ...(request.method === 'GET' ? {} : { 'Content-Length': Buffer.byteLength(body) }),
+            },
         }, (res) => {
             const declared = Number(res.headers['content-length']);
             if (declared > maxAnswerBytes) {
@@ -32320,13 +32330,13 @@ function post(client, request) {
             res.on('end', () => settle(undefined, {
                 status: res.statusCode ?? 0,
                 headers: flattenHeaders(res.headers),
-                body: Buffer.concat(chunks).toString('utf8'),
+                body: Buffer.concat(chunks),
             }));
             res.on('error', (error) => failWith(error.code, error.message));
         });
         const timer = setTimeout(() => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`), timeoutMs);
         req.on('error', (error) => failWith(error.code, error.message));
-        req.end(request.body);
+        req.end(request.method === 'GET' ? undefined : body);
     });
 }
 

@@ -1,27 +1,35 @@
 // The token cache's store: keeps one opaque string (the sealed token) in the
-// GitHub Actions cache through @actions/cache, as a file archived under a key.
-// Loaded only with `cache: true`. It never throws and never prints: each call
-// settles within its bound into an outcome whose reason fits one log line.
-// @actions/cache prints by itself (progress, hits, failures, ::add-mask:: and
-// ::debug:: commands); that output is kept from the log and read for reasons.
+// GitHub Actions cache, as a file archived under a key. Loaded only with
+// `cache: true`. It never throws and never prints: each call settles within
+// its bound into an outcome whose reason fits one log line.
+// - A lookup never goes through @actions/cache, whose restoreCache extracts
+//   the entry with `tar -P` before anything can check it: src/cache-reader.ts
+//   reads it in memory instead.
+// - A save goes through @actions/cache's saveCache, loaded only then: it
+//   archives only our own file. The library prints by itself (progress,
+//   ::add-mask:: and ::debug:: commands); that output is kept from the log
+//   and read for reasons.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { lstatSync, mkdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import * as cache from '@actions/cache';
+import type * as cache from '@actions/cache';
+import {
+  type LookupResult,
+  NO_SERVICE,
+  cacheServiceOf,
+  cacheVersion,
+  compressionOf,
+  keyProblem,
+  memberName,
+  readNewestEntry,
+} from './cache-reader.js';
+import { createRequest } from './transport.js';
 import { visible } from './text.js';
 
-export type LookupResult =
-  | { readonly kind: 'hit'; readonly key: string; readonly value: string }
-  | { readonly kind: 'miss' }
-  /**
-   * Nothing to read, and nothing to warn about: no cache service here (a local
-   * run, or one without ACTIONS_RESULTS_URL), or a runner whose cache mode
-   * permits no reads. `writable` says whether a save may still go ahead.
-   */
-  | { readonly kind: 'off'; readonly reason: string; readonly writable: boolean }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+export type { LookupResult } from './cache-reader.js';
 
 export type SaveResult = { readonly kind: 'saved' } | { readonly kind: 'failed'; readonly reason: string };
 
@@ -33,9 +41,10 @@ export interface CacheStore {
 }
 
 /** The part of @actions/cache the store uses (a test may pass a stand-in). */
-export type CacheLibrary = Pick<typeof cache, 'isFeatureAvailable' | 'restoreCache' | 'saveCache'>;
+export type CacheLibrary = Pick<typeof cache, 'isFeatureAvailable' | 'saveCache'>;
 
 export interface CacheStoreOptions {
+  /** Loaded for the first save when not given. */
   readonly library?: CacheLibrary;
   /** The longest a lookup or a save may take, in ms. */
   readonly boundMs?: number;
@@ -44,34 +53,33 @@ export interface CacheStoreOptions {
 }
 
 export const CACHE_BOUND_MS = 15_000;
-const NO_SERVICE = 'the runner offers this step no cache service';
 export const MAX_VALUE_BYTES = 64 * 1024;
 const REASON_LENGTH = 240;
 const OUTPUT_KEPT = 64 * 1024;
 
 /**
- * Where the value lives while it is archived or restored. The cache version
- * is a hash of this string, so it must be the same in every run that should
- * share entries: RUNNER_TEMP is fixed per runner installation
+ * Where the value lives while it is archived. The cache version is a hash of
+ * this string, so it must be the same in every run that should share
+ * entries: RUNNER_TEMP is fixed per runner installation
  * (/home/runner/work/_temp on hosted Linux), per runner (so two runners on one
  * machine never share the file), outside the user's checkout, and emptied by
  * the runner after each job. Runners with another RUNNER_TEMP (other OS,
  * self-hosted) get other versions: they do not share entries, which is right,
  * since the archive names the file relative to GITHUB_WORKSPACE. Without
  * RUNNER_TEMP (a local run with a cache service), the user's own home, never
- * a folder other users could prepare.
+ * a folder other users could prepare. A lookup never writes it.
  */
 export function valueFile(env: NodeJS.ProcessEnv = process.env): string {
   const base = env['RUNNER_TEMP'] || path.join(homedir(), '.cache');
   return path.join(base, 'fusion-token-action', 'sealed-token');
 }
 
-/** A cache store for this process; the library reads process.env when called. */
+/** A cache store for this process; it reads process.env when called, as the library does. */
 export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
   divertLibraryOutput();
   routeLibraryErrors();
   return new ActionsCacheStore(
-    options.library ?? cache,
+    options.library,
     options.boundMs ?? CACHE_BOUND_MS,
     options.maxValueBytes ?? MAX_VALUE_BYTES,
   );
@@ -85,11 +93,12 @@ type Outcome<T> = (
 ) & { readonly output: LibraryOutput };
 
 class ActionsCacheStore implements CacheStore {
-  /** A call abandoned at its bound that still runs and may still touch the file. */
+  /** A save abandoned at its bound that still runs and may still touch the file. */
   private abandoned: Promise<unknown> | undefined;
+  private readonly request = createRequest();
 
   constructor(
-    private readonly library: CacheLibrary,
+    private library: CacheLibrary | undefined,
     private readonly boundMs: number,
     private readonly maxValueBytes: number,
   ) {}
@@ -111,9 +120,11 @@ class ActionsCacheStore implements CacheStore {
   }
 
   private async tryLookup(prefix: string): Promise<LookupResult> {
-    if (!this.library.isFeatureAvailable()) return { kind: 'off', reason: NO_SERVICE, writable: false };
+    const env = process.env;
+    const service = cacheServiceOf(env);
+    if (service === undefined) return { kind: 'off', reason: NO_SERVICE, writable: false };
     // The runner's cache mode, as @actions/cache reads it: write-only and none permit no reads.
-    const mode = (process.env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
+    const mode = (env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
     if (mode === 'none' || mode === 'write-only') {
       return {
         kind: 'off',
@@ -121,45 +132,35 @@ class ActionsCacheStore implements CacheStore {
         writable: mode === 'write-only',
       };
     }
-    const refusal = this.refusal();
-    if (refusal) return { kind: 'unavailable', reason: refusal };
-    const file = valueFile();
-    const outcome = await this.call(file, () =>
-      this.library.restoreCache([file], prefix, [prefix], {
-        timeoutInMs: this.boundMs,
-        segmentTimeoutInMs: this.boundMs,
-      }),
-    );
-    try {
-      if (outcome.kind === 'returned' && outcome.value !== undefined) {
-        const value = this.readValue(file);
-        return typeof value === 'string'
-          ? { kind: 'hit', key: outcome.value, value }
-          : { kind: 'unavailable', reason: `entry ${quoteKey(outcome.value)} ${value.problem}` };
-      }
-      if (outcome.kind === 'returned') {
-        // restoreCache answers undefined for a miss (saying nothing but debug lines) and for every failure it
-        // swallows or operation it skips (saying why).
-        const reason = outcome.output.reason();
-        return reason === undefined ? { kind: 'miss' } : { kind: 'unavailable', reason };
-      }
-      return { kind: 'unavailable', reason: this.failure(outcome) };
-    } finally {
-      if (!this.abandoned) removeValue(file);
-    }
+    const problem = keyProblem(prefix);
+    if (problem !== undefined) return { kind: 'unavailable', reason: oneLine(problem) };
+    const file = valueFile(env);
+    const found = await readNewestEntry(prefix, {
+      service,
+      request: this.request,
+      boundMs: this.boundMs,
+      now: Date.now,
+      randomHex: () => randomBytes(16).toString('hex'),
+      version: cacheVersion([file], compressionOf(env)),
+      memberName: memberName(file, env),
+      maxValueBytes: this.maxValueBytes,
+    });
+    return found.kind === 'unavailable' ? { ...found, reason: oneLine(found.reason) } : found;
   }
 
   private async trySave(key: string, value: string): Promise<SaveResult> {
     if (Buffer.byteLength(value) > this.maxValueBytes) {
       return { kind: 'failed', reason: `the value is larger than ${this.maxValueBytes} bytes` };
     }
-    const refusal = this.refusal();
-    if (refusal) return { kind: 'failed', reason: refusal };
+    if (cacheServiceOf(process.env) === undefined) return { kind: 'failed', reason: NO_SERVICE };
+    if (this.abandoned) return { kind: 'failed', reason: 'an earlier cache operation of this step is still running' };
+    const library = (this.library ??= await import('@actions/cache'));
+    if (!library.isFeatureAvailable()) return { kind: 'failed', reason: NO_SERVICE };
     const file = valueFile();
     const outcome = await this.call(file, () => {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       writeFileSync(file, value, { mode: 0o600 });
-      return this.library.saveCache([file], key);
+      return library.saveCache([file], key);
     });
     try {
       // saveCache answers -1 for every failure it swallows or save it skips (saying why), else the entry's id.
@@ -173,20 +174,13 @@ class ActionsCacheStore implements CacheStore {
     }
   }
 
-  private refusal(): string | undefined {
-    if (!this.library.isFeatureAvailable()) return NO_SERVICE;
-    if (this.abandoned) return 'an earlier cache operation of this step is still running';
-    return undefined;
-  }
-
   /**
    * Runs one library call with its output diverted, for at most the bound. A
    * call that outlives it is abandoned, not stopped (the library cannot be):
-   * until it settles, the store refuses new calls that would share the file.
+   * until it settles, the store refuses new saves that would share the file.
    */
   private async call<T>(file: string, work: () => Promise<T>): Promise<Outcome<T>> {
     const output = new LibraryOutput();
-    // A stale file must never pass for a restored one.
     removeValue(file);
     const settled = libraryCall
       .run(output, async () => work())
@@ -216,19 +210,6 @@ class ActionsCacheStore implements CacheStore {
     const last = outcome.output.reason();
     return `the cache gave no result within ${this.boundMs / 1000} s${last ? ` (last message: ${last})` : ''}`;
   }
-
-  /** The restored value, or what is wrong with the file. */
-  private readValue(file: string): string | { problem: string } {
-    let stats;
-    try {
-      stats = lstatSync(file);
-    } catch {
-      return { problem: 'holds no value' };
-    }
-    if (!stats.isFile()) return { problem: 'holds no value file' };
-    if (stats.size > this.maxValueBytes) return { problem: `holds a value larger than ${this.maxValueBytes} bytes` };
-    return readFileSync(file, 'utf8');
-  }
 }
 
 function errorReason(error: unknown): string {
@@ -240,10 +221,6 @@ function errorReason(error: unknown): string {
 /** The gist of a message: the library's longer ones add advice on further lines. */
 function firstLine(text: string): string {
   return text.split(/\r?\n/).find((line) => line.trim() !== '') ?? text;
-}
-
-function quoteKey(key: string): string {
-  return oneLine(JSON.stringify(key));
 }
 
 function removeValue(file: string): void {
@@ -265,6 +242,13 @@ function oneLine(text: string): string {
   );
   return line.length > REASON_LENGTH ? `${line.slice(0, REASON_LENGTH - 1)}…` : line;
 }
+
+/**
+ * Lines that never say why a call failed: a command the library ran, its
+ * progress, and Node's own debug output (NODE_DEBUG=http,net prints
+ * "NET 1234: close handle" into the call's stderr).
+ */
+const NOT_A_REASON = /^(\[command\]|(Sent|Received) \d+ of \d+|[A-Z][A-Z0-9_]* \d+: )/;
 
 /** What the library printed during one call, stdout and stderr together. */
 class LibraryOutput {
@@ -296,7 +280,7 @@ class LibraryOutput {
       const command = /^::([\w-]+)(?: [^:]*)?::(.*)$/.exec(raw);
       if (command) {
         if (command[1] === 'warning' || command[1] === 'error') annotation = unescapeData(command[2] as string);
-      } else if (raw.trim() !== '' && !raw.startsWith('[command]') && !/^(Sent|Received) \d+ of \d+/.test(raw)) {
+      } else if (raw.trim() !== '' && !NOT_A_REASON.test(raw)) {
         line = raw;
       }
     }

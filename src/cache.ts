@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { type CacheStore, openCacheStore } from './cache-store.js';
 import type { LogLine, TokenCache } from './obtain.js';
 import type { SealBinding } from './seal.js';
+import { deleteEntryAdvice } from './reuse.js';
 import { visible } from './text.js';
 
 export const KEY_VERSION = 'fusion-token-v1';
@@ -60,7 +61,10 @@ export function tokenCache(binding: SealBinding, store: CacheStore): TokenCache 
               (found.writable ? 'a new token is minted and saved.' : 'the token is not cached.'),
           );
         case 'unavailable':
-          return warning(`Could not read the Actions cache: ${visible(found.reason)}. Asking IMS instead.`);
+          return warning(
+            `Could not read the Actions cache: ${visible(found.reason)}. Asking IMS instead.` +
+              (found.entry === undefined ? '' : ` ${deleteEntryAdvice(found.entry)}`),
+          );
       }
     },
     async save(sealed, mintedAtMs) {

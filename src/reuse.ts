@@ -81,7 +81,12 @@ export function unopenedWarning(problem: SealProblem): string {
 export function unopenedCacheWarning(key: string, problem: SealProblem): string {
   const why =
     problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
-  return `The cached token ${visible(key)} ${why}; it is not used, and a new token will replace it.`;
+  return `The cached token ${visible(key)} ${why}; it is not used, and a new token is minted. ${deleteEntryAdvice(key)}`;
+}
+
+/** How to get rid of an entry that keeps coming back: entries are immutable, and a newer one may not shadow it. */
+export function deleteEntryAdvice(key: string): string {
+  return `If this repeats, delete the entry: gh cache delete ${visible(key)}, or the repository's Actions > Caches page.`;
 }
 
 /** The line when no sealed token was given. */

@@ -1,5 +1,5 @@
-// The one place that touches the network: a single HTTP POST, read in full,
-// with a limit on its total time and on the size of the answer. Proxies
+// The one place that touches the network: a single HTTP request, read in
+// full, with a limit on its total time and on the size of the answer. Proxies
 // (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
 // Redirects are never followed: a 3xx is returned like any other answer.
 // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
@@ -20,6 +20,19 @@ export interface HttpPost {
 }
 
 export type PostFunction = (request: HttpPost) => Promise<HttpAnswer>;
+
+/** Any method; the body, if any, is sent as given. */
+export interface HttpRequest extends Omit<HttpPost, 'body'> {
+  readonly method: 'GET' | 'POST';
+  readonly body?: string;
+}
+
+/** An answer read in full, as bytes (an archive is not text). */
+export interface HttpBytes extends Omit<HttpAnswer, 'body'> {
+  readonly body: Buffer;
+}
+
+export type RequestFunction = (request: HttpRequest) => Promise<HttpBytes>;
 
 /** A request that got no complete answer. */
 export class TransportError extends Error {
@@ -74,18 +87,26 @@ function verifyingAgent(client: HttpClient, url: URL): http.Agent {
 }
 
 export function createPost(): PostFunction {
+  const send = createRequest();
+  return async (request) => {
+    const answer = await send({ ...request, method: 'POST' });
+    return { ...answer, body: answer.body.toString('utf8') };
+  };
+}
+
+export function createRequest(): RequestFunction {
   // Only its agent is used: the one @actions/http-client picks for the URL and
   // the proxy settings. The request itself is made here, to bound its time.
   const client = new HttpClient(undefined, undefined, { keepAlive: false });
-  return (request) => post(client, request);
+  return (request) => send(client, request);
 }
 
-function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
-  const { url, timeoutMs, maxAnswerBytes } = request;
+function send(client: HttpClient, request: HttpRequest): Promise<HttpBytes> {
+  const { url, timeoutMs, maxAnswerBytes, body = '' } = request;
   const proxy = proxyFor(url);
-  return new Promise<HttpAnswer>((resolve, reject) => {
+  return new Promise<HttpBytes>((resolve, reject) => {
     let settled = false;
-    const settle = (error: TransportError | undefined, answer?: HttpAnswer): void => {
+    const settle = (error: TransportError | undefined, answer?: HttpBytes): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -93,7 +114,7 @@ function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
         req.destroy();
         reject(error);
       } else {
-        resolve(answer as HttpAnswer);
+        resolve(answer as HttpBytes);
       }
     };
     const failWith = (code: string | undefined, message: string): void =>
@@ -103,10 +124,13 @@ function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
     const req = transport.request(
       url,
       {
-        method: 'POST',
+        method: request.method,
         agent: verifyingAgent(client, url),
         rejectUnauthorized: true,
-        headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
+        headers: {
+          ...request.headers,
+          ...(request.method === 'GET' ? {} : { 'Content-Length': Buffer.byteLength(body) }),
+        },
       },
       (res) => {
         const declared = Number(res.headers['content-length']);
@@ -128,7 +152,7 @@ function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
           settle(undefined, {
             status: res.statusCode ?? 0,
             headers: flattenHeaders(res.headers),
-            body: Buffer.concat(chunks).toString('utf8'),
+            body: Buffer.concat(chunks),
           }),
         );
         res.on('error', (error: NodeJS.ErrnoException) => failWith(error.code, error.message));
@@ -136,6 +160,6 @@ function post(client: HttpClient, request: HttpPost): Promise<HttpAnswer> {
     );
     const timer = setTimeout(() => failWith(TIMEOUT_CODE, `no complete answer within ${timeoutMs} ms`), timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => failWith(error.code, error.message));
-    req.end(request.body);
+    req.end(request.method === 'GET' ? undefined : body);
   });
 }
