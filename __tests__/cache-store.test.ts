@@ -457,6 +457,29 @@ describe('the library output', () => {
   });
 });
 
+describe('what the library printed', () => {
+  it("gives the reason of a failed save, never Node's own debug lines (NODE_DEBUG)", async () => {
+    await bed();
+    const library = {
+      isFeatureAvailable: () => true,
+      saveCache: async () => {
+        process.stderr.write('Failed to save: the service said no\n');
+        process.stderr.write('NET 4242: close handle\nHTTP 4242: SOCKET ERROR\n');
+        return -1;
+      },
+    };
+    expect(await openCacheStore({ library }).save('p-1', 'x')).toEqual({
+      kind: 'failed',
+      reason: 'the service said no',
+    });
+    const quiet = { ...library, saveCache: async () => (process.stderr.write('NET 4242: close handle\n'), -1) };
+    expect(await openCacheStore({ library: quiet }).save('p-1', 'x')).toEqual({
+      kind: 'failed',
+      reason: 'the cache service did not keep the entry',
+    });
+  });
+});
+
 describe('an error the library leaves uncaught', () => {
   // Its own process: an uncaught error would end it, as it would end the step.
   it('fails that call with a reason, never the process', async () => {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { expectFailure, runAudited } from '../testbed/audit.js';
 import { CacheService, archiveOf } from '../testbed/cache-service.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
-import { DEFAULT_REPOSITORY, ROOT, type RunResult } from '../testbed/runner.js';
+import { DEFAULT_REPOSITORY, ROOT, type RunResult, findLeaks, runAction } from '../testbed/runner.js';
 import { cacheKeyPrefix } from '../src/cache.js';
 import { valueFile } from '../src/cache-store.js';
 import { sealToken } from '../src/seal.js';
@@ -178,6 +178,22 @@ describe('the cache never fails the step', () => {
     },
     60_000,
   );
+
+  it("a miss with Node's debug output on (NODE_DEBUG=http,net) gives no warning", async () => {
+    // Not audited for stderr: Node itself prints the debug lines there.
+    const result = await runAction({
+      inputs: { 'client-id': CLIENT.clientId, 'client-secret': CLIENT.clientSecret, 'ims-url': ims.url, cache: 'true' },
+      env: { ...service.env(), ...directories, NODE_DEBUG: 'http,net' },
+    });
+    expect(result.stderr).toMatch(/^NET \d+: /m);
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs['source']).toBe('minted');
+    expect(warnings(result)).toEqual([]);
+    expect(service.entries()).toHaveLength(1);
+    expect(findLeaks(result, { secrets: [CLIENT.clientSecret], tokens: ims.issued.map((t) => t.accessToken) })).toEqual(
+      [],
+    );
+  });
 
   it('a write the runner forbids: one warning, and the step keeps the token it minted', async () => {
     service.fail('CreateCacheEntry', { kind: 'deny' });
