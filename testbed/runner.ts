@@ -224,7 +224,8 @@ export function renderRunnerLog(stdout: string): { log: string[]; masks: string[
   return { log, masks, errors };
 }
 
-interface Finished {
+/** How a process ended, and what it printed. */
+export interface ProcessResult {
   readonly exitCode: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -235,7 +236,7 @@ interface Finished {
 function finished(
   child: ChildProcessByStdio<Writable | null, Readable, Readable>,
   killAfterMs: number,
-): Promise<Finished> {
+): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     let stdout = '';
@@ -372,7 +373,7 @@ export async function runLaterStep(
   command: string,
   args: readonly string[],
   options: LaterStepOptions = {},
-): Promise<Finished> {
+): Promise<ProcessResult> {
   if (!existsSync(step.runnerTemp)) {
     throw new Error(`RUNNER_TEMP ${step.runnerTemp} is gone: run the step with a runnerTemp from makeRunnerTemp()`);
   }
