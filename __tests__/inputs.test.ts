@@ -47,6 +47,10 @@ describe('parseInputs', () => {
       sealedToken: '',
       minRemainingMs: 3_600_000,
       cache: false,
+      fusionApi: false,
+      fusionOrgId: '',
+      fusionRegion: '',
+      fusionBaseUrl: 'https://fusion.adobe.io',
     });
     expect(tokenUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/token/v3');
     expect(invalidateUrl(inputs).href).toBe('https://ims-na1.adobelogin.com/ims/invalidate_token/v2');
@@ -123,6 +127,7 @@ describe('parseInputs', () => {
     expect(errorOf({ 'export-env': value }).message).toBe(`Input export-env must be true or false, got "${value}".`);
     expect(errorOf({ revoke: value }).message).toBe(`Input revoke must be true or false, got "${value}".`);
     expect(errorOf({ cache: value }).message).toBe(`Input cache must be true or false, got "${value}".`);
+    expect(errorOf({ 'fusion-api': value }).message).toBe(`Input fusion-api must be true or false, got "${value}".`);
   });
 
   it('reads cache, off by default', () => {
@@ -231,6 +236,82 @@ describe('parseInputs', () => {
     expect(errorOf({ 'timeout-seconds': timeout }).message).toMatch(
       /^Input timeout-seconds must be a number of seconds greater than 0 and at most 600, got "/,
     );
+  });
+});
+
+describe('fusion-api inputs', () => {
+  it('reads fusion-api, fusion-org-id, fusion-region and fusion-url', () => {
+    expect(
+      parse({
+        'fusion-api': 'true',
+        'fusion-org-id': '0123456',
+        'fusion-region': 'us-east-1',
+        'fusion-url': 'http://127.0.0.1:9/gateway/',
+      }),
+    ).toMatchObject({
+      fusionApi: true,
+      fusionOrgId: '0123456',
+      fusionRegion: 'us-east-1',
+      fusionBaseUrl: 'http://127.0.0.1:9/gateway',
+    });
+  });
+
+  it.each([
+    ['https://fusion.adobe.io/', 'https://fusion.adobe.io'],
+    ['https://gateway.example.com/fusion//', 'https://gateway.example.com/fusion'],
+    ['http://localhost:8080', 'http://localhost:8080'],
+    ['http://[::1]:9/', 'http://[::1]:9'],
+  ])('keeps fusion-url %s as %s', (fusionUrl, expected) => {
+    expect(parse({ 'fusion-url': fusionUrl }).fusionBaseUrl).toBe(expected);
+  });
+
+  it.each([
+    ['fusion.adobe.io', /^Input fusion-url must be the Fusion API base URL, .*"fusion.adobe.io" is not a URL\.$/],
+    ['http://fusion.adobe.io', /^Input fusion-url must use https \(plain http only for a loopback host/],
+    ['ftp://127.0.0.1', /^Input fusion-url must use https/],
+    ['https://fusion.adobe.io/?limit=1', /^Input fusion-url must not have a query or a fragment/],
+    ['https://fusion.adobe.io#x', /^Input fusion-url must not have a query or a fragment/],
+    ['https://fusion.adobe.io/api/v3/', /^Input fusion-url is the Fusion API base URL, without \/api\/v3 /],
+    ['https://fusion.adobe.io/api', /^Input fusion-url is the Fusion API base URL, without \/api\/v3 /],
+  ])('rejects the fusion-url %s, even with fusion-api: false', (fusionUrl, message) => {
+    expect(errorOf({ 'fusion-url': fusionUrl }).message).toMatch(message);
+    expect(errorOf({ 'fusion-url': fusionUrl, 'fusion-api': 'true' }).message).toMatch(message);
+  });
+
+  it('rejects credentials in fusion-url without quoting them', () => {
+    const { message } = errorOf({ 'fusion-url': 'https://user:hunter2@fusion.adobe.io' });
+    expect(message).toMatch(/^Input fusion-url must not contain a user name or password/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it.each(['abc', '12 34', '-1', '1e3', '１２３', '0x1F'])('rejects the fusion-org-id %j: digits only', (orgId) => {
+    expect(errorOf({ 'fusion-org-id': orgId }).message).toBe(
+      'Input fusion-org-id must be the numeric Fusion organization ID (digits only: the number in the Fusion URL ' +
+        `.../organization/{id}/dashboard), got ${JSON.stringify(orgId)}.`,
+    );
+  });
+
+  it('points an IMS organization ID given as fusion-org-id to org-id', () => {
+    expect(errorOf({ 'fusion-org-id': '0123456789ABCDEF01234567@AdobeOrg' }).message).toMatch(
+      /got "0123456789ABCDEF01234567@AdobeOrg"\. An IMS organization ID \(\.\.\.@AdobeOrg\) belongs in org-id\.$/,
+    );
+  });
+
+  it.each(['OR2', 'or_2', 'or 2', 'or2.', 'оr2'])('rejects the fusion-region %j', (region) => {
+    expect(errorOf({ 'fusion-region': region }).message).toBe(
+      'Input fusion-region must be a Fusion region such as or2 (lowercase letters, digits and hyphens: the ' +
+        `"Adobe region" of your Fusion profile), got ${JSON.stringify(region)}.`,
+    );
+  });
+
+  it.each([
+    ['fusion-org-id', '12345678901234', '12345678901234'],
+    ['fusion-region', 'p8e-abcdefgh', 'p8e-abcdefgh'],
+    ['fusion-url', 'https://fusion.adobe.io/p8e-AbCdEfGh', 'p8e-AbCdEfGh'],
+    ['fusion-region', 'abcd+efgh', 'abcd+efgh'],
+  ] as const)('never takes (nor shows) a secret pasted into %s, even where it fits', (name, value, secret) => {
+    const { message } = errorOf({ 'client-secret': secret, [name]: value });
+    expect(message).toBe(`Input ${name} is not valid; its value is not shown because it contains the client secret.`);
   });
 });
 

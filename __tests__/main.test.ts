@@ -1,8 +1,12 @@
 // The main step in-process: real transport to the IMS emulator, with a
 // recording stand-in for @actions/core to check what is masked, in which order.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TLS_OVERRIDE_IGNORED_WARNING } from '../src/failures.js';
-import { run } from '../src/main.js';
+import { parseSession, sessionPaths } from '../src/fusion-session.js';
+import { type FusionApiHost, run, systemHost } from '../src/main.js';
 import { formatDuration } from '../src/text.js';
 import { maskSecret, systemDependencies } from '../src/shell.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
@@ -235,5 +239,143 @@ describe('run with a sealed token', () => {
     await run(actions, undefined, 'octo/two');
     expect(events).toContainEqual(['output', 'source', 'minted']);
     expect(events.filter(([kind]) => kind === 'warning')).toHaveLength(1);
+  });
+});
+
+describe('run with fusion-api', () => {
+  let runnerTemp: string;
+  beforeAll(() => {
+    runnerTemp = mkdtempSync(path.join(tmpdir(), 'main-fusion-'));
+  });
+  afterEach(() => rmSync(sessionPaths(runnerTemp).folder, { recursive: true, force: true }));
+  afterAll(() => rmSync(runnerTemp, { recursive: true, force: true }));
+
+  const host = (temp: string | undefined): FusionApiHost => ({
+    runnerTemp: temp,
+    distFolder: '/action/dist',
+    nodePath: '/runner/externals/node24/bin/node',
+  });
+  const fusionInputs = {
+    'fusion-api': 'true',
+    'fusion-org-id': '123456',
+    'fusion-region': 'or2',
+    'fusion-url': 'http://127.0.0.1:9/',
+    retries: '2',
+    'timeout-seconds': '12.5',
+  };
+
+  it('writes the session after the outputs, then saves its folder, adds the launchers to PATH and says so', async () => {
+    const { actions, events } = recordingCore({ ...baseInputs(), ...fusionInputs });
+    await run(actions, undefined, undefined, host(runnerTemp));
+    const token = ims.issued[0]?.accessToken as string;
+    const paths = sessionPaths(runnerTemp);
+    const expiresAt = events.find(([kind, name]) => kind === 'output' && name === 'expires-at')?.[2] as string;
+    expect(events.slice(-4)).toEqual([
+      ['info', expect.stringMatching(/^Got an IMS access token for client main-client\./)],
+      ['state', 'fusion-api-session', paths.folder],
+      ['path', paths.bin],
+      [
+        'info',
+        'The fusion-api command is on PATH for the later steps of this job, for organization 123456 in region or2.',
+      ],
+    ]);
+    expect(parseSession(readFileSync(paths.file, 'utf8'))).toEqual({
+      format: 'fusion-api-session-v1',
+      accessToken: token,
+      clientId: CLIENT.clientId,
+      expiresAt,
+      orgId: '123456',
+      region: 'or2',
+      baseUrl: 'http://127.0.0.1:9',
+      retries: 2,
+      timeoutMs: 12_500,
+    });
+    expect(readFileSync(paths.file, 'utf8')).not.toContain(CLIENT.clientSecret);
+    expect(statSync(paths.file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(paths.bin, 'fusion-api'), 'utf8')).toContain(
+      "exec '/runner/externals/node24/bin/node' '/action/dist/fusion-api.js' \"$@\"",
+    );
+  });
+
+  it('installs a reused token too, and a later step replaces it', async () => {
+    const first = recordingCore({ ...baseInputs(), ...fusionInputs });
+    await run(first.actions, undefined, undefined, host(runnerTemp));
+    const sealed = first.events.find(([kind, name]) => kind === 'output' && name === 'sealed-token')?.[2] as string;
+    const second = recordingCore({ ...baseInputs(), ...fusionInputs, 'sealed-token': sealed, 'fusion-region': 'ew1' });
+    await run(second.actions, undefined, undefined, host(runnerTemp));
+    expect(second.events).toContainEqual(['output', 'source', 'sealed-token']);
+    expect(ims.requests).toHaveLength(1);
+    expect(parseSession(readFileSync(sessionPaths(runnerTemp).file, 'utf8'))).toMatchObject({
+      accessToken: ims.issued[0]?.accessToken,
+      region: 'ew1',
+    });
+  });
+
+  it('without RUNNER_TEMP, uses a fresh private folder under the system temporary folder', async () => {
+    const { actions, events } = recordingCore({ ...baseInputs(), 'fusion-api': 'true' });
+    await run(actions, undefined, undefined, host(undefined));
+    const folder = events.find(([kind]) => kind === 'state')?.[2] as string;
+    try {
+      expect(path.dirname(path.dirname(folder))).toBe(tmpdir());
+      expect(path.basename(path.dirname(folder))).toMatch(/^fusion-token-action-\w{6}$/);
+      expect(statSync(path.dirname(folder)).mode & 0o777).toBe(0o700);
+      expect(existsSync(sessionPaths(path.dirname(folder)).file)).toBe(true);
+      expect(events.at(-1)).toEqual([
+        'info',
+        'The fusion-api command is on PATH for the later steps of this job. No fusion-org-id or fusion-region is set: set them, or pass --org-id and --region to each call.',
+      ]);
+    } finally {
+      rmSync(path.dirname(folder), { recursive: true, force: true });
+    }
+  });
+
+  it('writes nothing and leaves PATH alone without fusion-api: true', async () => {
+    const { actions, events } = recordingCore({ ...baseInputs(), 'fusion-org-id': '123456' });
+    await run(actions, undefined, undefined, host(runnerTemp));
+    expect(events.filter(([kind]) => kind === 'state' || kind === 'path')).toEqual([]);
+    expect(readdirSync(runnerTemp)).toEqual([]);
+  });
+
+  it('fails the step, naming the folder, when the command cannot be written', async () => {
+    const notAFolder = path.join(runnerTemp, 'a-file');
+    writeFileSync(notAFolder, '');
+    try {
+      const { actions, events } = recordingCore({ ...baseInputs(), 'fusion-api': 'true' });
+      await run(actions, undefined, undefined, host(notAFolder));
+      expect(events.filter(([kind]) => kind === 'path')).toEqual([]);
+      expect(events.at(-1)).toEqual([
+        'failed',
+        expect.stringMatching(
+          /^Could not put the fusion-api command in .*\/a-file\/fusion-token-action-api: ENOTDIR: .* Check that RUNNER_TEMP is a folder this job can write, or set fusion-api: false\.$/,
+        ),
+      ]);
+    } finally {
+      rmSync(notAFolder);
+    }
+  });
+
+  it('refuses a bad fusion input before anything is sent, even with fusion-api: false', async () => {
+    const { actions, events } = recordingCore({ ...baseInputs(), 'fusion-region': 'OR2' });
+    await run(actions, undefined, undefined, host(runnerTemp));
+    expect(events.at(-1)).toEqual(['failed', expect.stringMatching(/^Input fusion-region must be a Fusion region/)]);
+    expect(ims.requests).toHaveLength(0);
+  });
+
+  it('finds the running bundle folder, RUNNER_TEMP and the Node that runs it', () => {
+    const saved = process.env['RUNNER_TEMP'];
+    try {
+      process.env['RUNNER_TEMP'] = '/runner/_temp';
+      expect(systemHost()).toEqual({
+        runnerTemp: '/runner/_temp',
+        // Under jest, the source folder; in dist/index.js, dist/ (see the end-to-end tests).
+        distFolder: path.join(path.dirname(path.dirname(new URL(import.meta.url).pathname)), 'src'),
+        nodePath: process.execPath,
+      });
+      process.env['RUNNER_TEMP'] = '';
+      expect(systemHost().runnerTemp).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env['RUNNER_TEMP'];
+      else process.env['RUNNER_TEMP'] = saved;
+    }
   });
 });

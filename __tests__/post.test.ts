@@ -1,7 +1,12 @@
 // The post step in-process, and its plan: real transport to the IMS emulator's
 // invalidation endpoint, a recording stand-in for @actions/core.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TLS_OVERRIDE_IGNORED_WARNING } from '../src/failures.js';
+import { installSession } from '../src/fusion-install.js';
+import { sessionPaths } from '../src/fusion-session.js';
 import { run } from '../src/post.js';
 import { planRevocation } from '../src/revoke.js';
 import { systemDependencies } from '../src/shell.js';
@@ -202,5 +207,101 @@ describe('run (the post step)', () => {
       'fusion-token-action failed unexpectedly: boom. Please report this.',
     ]);
     expect([...bad.events, ...broken.events].filter(([kind]) => kind === 'failed')).toEqual([]);
+  });
+});
+
+describe('run (the post step) after fusion-api', () => {
+  let runnerTemp: string;
+  beforeAll(() => {
+    runnerTemp = mkdtempSync(path.join(tmpdir(), 'post-fusion-'));
+  });
+  afterAll(() => rmSync(runnerTemp, { recursive: true, force: true }));
+
+  const session = {
+    accessToken: 'post-session-token-value',
+    clientId: CLIENT.clientId,
+    expiresAt: LATER,
+    orgId: '123',
+    region: 'or2',
+    baseUrl: 'https://fusion.adobe.io',
+    retries: 3,
+    timeoutMs: 30_000,
+  };
+  const install = () => installSession(session, { runnerTemp, distFolder: '/dist', nodePath: '/node' });
+
+  it.each(['false', 'true'])('deletes the session file and launchers with revoke: %s, then goes on', async (revoke) => {
+    const { folder } = await install();
+    const token = await issuedToken();
+    const { actions, events } = recordingCore(inputs({ revoke }), {
+      'fusion-api-session': folder,
+      ...(revoke === 'true' ? { token, 'expires-at': LATER } : {}),
+    });
+    await run(
+      actions,
+      fastDeps((line) => actions.info(line)),
+    );
+    expect(existsSync(folder)).toBe(false);
+    expect(readdirSync(runnerTemp)).toEqual([]);
+    expect(events.filter(([kind]) => kind !== 'secret')).toEqual([
+      ['info', `Deleted the fusion-api token file and launchers in ${folder}.`],
+      [
+        'info',
+        revoke === 'true'
+          ? `Revoked the IMS access token of client ${CLIENT.clientId}.`
+          : 'Token revocation is off (revoke: false): nothing to do.',
+      ],
+    ]);
+  });
+
+  it('says so when an earlier post step deleted it already', async () => {
+    const folder = sessionPaths(runnerTemp).folder;
+    const { actions, events } = recordingCore(inputs({ revoke: 'false' }), { 'fusion-api-session': folder });
+    await run(
+      actions,
+      fastDeps(() => {}),
+    );
+    expect(events.filter(([kind]) => kind !== 'secret')[0]).toEqual([
+      'info',
+      `The fusion-api session in ${folder} was already deleted.`,
+    ]);
+  });
+
+  it('deletes nothing of a folder that is not a session folder, and warns', async () => {
+    const other = path.join(runnerTemp, 'work');
+    mkdirSync(other);
+    writeFileSync(path.join(other, 'session.json'), 'keep');
+    const { actions, events } = recordingCore(inputs({ revoke: 'false' }), { 'fusion-api-session': other });
+    await run(
+      actions,
+      fastDeps(() => {}),
+    );
+    expect(readdirSync(other)).toEqual(['session.json']);
+    expect(events.filter(([kind]) => kind === 'warning')).toEqual([
+      ['warning', `${other} is not a fusion-api session folder: it was left as it is. Please report this.`],
+    ]);
+    rmSync(other, { recursive: true });
+  });
+
+  it('warns, never fails, when it cannot delete the session, and still revokes', async () => {
+    // A file where the folder should be: it cannot be listed.
+    const folder = sessionPaths(runnerTemp).folder;
+    writeFileSync(folder, '');
+    const token = await issuedToken();
+    const { actions, events } = recordingCore(inputs(), { 'fusion-api-session': folder, token, 'expires-at': LATER });
+    await run(
+      actions,
+      fastDeps(() => {}),
+    );
+    rmSync(folder);
+    expect(events.filter(([kind]) => kind === 'failed')).toEqual([]);
+    expect(events.filter(([kind]) => kind === 'warning')).toEqual([
+      [
+        'warning',
+        expect.stringMatching(
+          /^Could not delete the fusion-api token file in .*fusion-token-action-api \(ENOTDIR: .*\)\. It is gone when the runner empties RUNNER_TEMP/,
+        ),
+      ],
+    ]);
+    expect(ims.revoked).toEqual([token]);
   });
 });

@@ -1,13 +1,20 @@
 // The runner harness is what the end-to-end tests trust: check that it reads
-// file commands and masks as the runner does, and that its leak audit bites.
+// file commands and masks as the runner does, that its leak audit bites, and
+// that a later step gets the PATH and environment the runner would give it.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { encodeSession, sessionPaths } from '../src/fusion-session.js';
 import {
   type RunResult,
   findLeaks,
   inputEnvironment,
   parseFileCommands,
+  parsePathFile,
   findStrayCommands,
   renderRunnerLog,
+  runLaterStep,
   stateEnvironment,
 } from '../testbed/runner.js';
 
@@ -22,7 +29,10 @@ function result(overrides: Partial<RunResult>): RunResult {
     outputs: {},
     exportedEnv: {},
     state: {},
-    files: { output: '', env: '', state: '' },
+    addedPath: [],
+    files: { output: '', env: '', state: '', path: '' },
+    runnerTemp: '/runner/_temp',
+    tempFiles: {},
     elapsedMs: 0,
     ...overrides,
   };
@@ -69,6 +79,17 @@ describe('runner log', () => {
   });
 });
 
+const SESSION = {
+  accessToken: 'x',
+  clientId: 'client',
+  expiresAt: '2026-12-02T00:00:00.000Z',
+  orgId: '123',
+  region: 'or2',
+  baseUrl: 'https://fusion.adobe.io',
+  retries: 3,
+  timeoutMs: 30_000,
+};
+
 describe('leak audit', () => {
   const SECRET = 'p8e-Secret+value%1';
   const TOKEN = 'eyJhbGciOi.eyJpZCI6IjEifQ.c2lnbmF0dXJlLXBhcnQ';
@@ -84,7 +105,9 @@ describe('leak audit', () => {
         output: `access-token<<d\n${TOKEN}\nd\ntoken-type<<d\nbearer\nd\n`,
         env: `FUSION_ACCESS_TOKEN<<e\n${TOKEN}\ne\n`,
         state: `token<<s\n${TOKEN}\ns\n`,
+        path: '/runner/_temp/fusion-token-action-api/bin\n',
       },
+      tempFiles: { [sessionPaths('.').file]: encodeSession({ ...SESSION, accessToken: TOKEN }) },
     });
     expect(findLeaks(clean, values)).toEqual([]);
   });
@@ -109,14 +132,34 @@ describe('leak audit', () => {
         output: `access-token<<d\n${TOKEN}\nd\ncopy<<d\nBearer ${TOKEN}\nd\n`,
         env: `${SECRET}<<e\nx\ne\n`,
         state: `token<<s\n${TOKEN}\ns\n`,
+        path: '',
       },
     });
     expect(findLeaks(leaky, values)).toEqual(['secret in GITHUB_ENV', 'token in output']);
     const misplaced = result({
       state: { saved: TOKEN },
-      files: { output: '', env: '', state: `saved<<s\n${TOKEN}\ns\n` },
+      files: { output: '', env: '', state: `saved<<s\n${TOKEN}\ns\n`, path: '' },
     });
     expect(findLeaks(misplaced, values)).toEqual(['token in GITHUB_STATE']);
+  });
+
+  it('finds a token in GITHUB_PATH, and a secret or token in any file left in RUNNER_TEMP but its session', () => {
+    const session = sessionPaths('.').file;
+    const leaky = result({
+      files: { output: '', env: '', state: '', path: `/tmp/${TOKEN}\n` },
+      tempFiles: {
+        [session]: encodeSession({ ...SESSION, accessToken: TOKEN, clientId: SECRET }),
+        'fusion-token-action-api/bin/fusion-api': `exec node x.js ${TOKEN}`,
+      },
+    });
+    expect(findLeaks(leaky, values)).toEqual([
+      `secret in RUNNER_TEMP/${session}`,
+      'token in GITHUB_PATH',
+      'token in RUNNER_TEMP/fusion-token-action-api/bin/fusion-api',
+    ]);
+    // The token stands only in the accessToken of a session file, not in one that does not parse.
+    const broken = result({ tempFiles: { [session]: `{"accessToken": "${TOKEN}"}` } });
+    expect(findLeaks(broken, values)).toEqual([`token in RUNNER_TEMP/${session}`]);
   });
 
   it('finds a secret after a lone \\r, on a line of its own, even behind a mask command', () => {
@@ -161,7 +204,47 @@ describe('inputs', () => {
       'INPUT_SEALED-TOKEN': '',
       'INPUT_MIN-REMAINING-MINUTES': '60',
       INPUT_CACHE: 'false',
+      'INPUT_FUSION-API': 'false',
+      'INPUT_FUSION-ORG-ID': '',
+      'INPUT_FUSION-REGION': '',
+      'INPUT_FUSION-URL': 'https://fusion.adobe.io',
     });
     expect(() => inputEnvironment({ 'client-idd': 'x' })).toThrow('input client-idd is not declared in action.yml');
+  });
+});
+
+describe('later steps', () => {
+  it('puts the GITHUB_PATH folders first on PATH as the runner does: the last added first, each once', () => {
+    expect(parsePathFile('/a\n/b\r\n\n/a\n/c')).toEqual(['/c', '/a', '/b']);
+    expect(parsePathFile('')).toEqual([]);
+  });
+
+  it('runs a command found on that PATH, with the GITHUB_ENV variables and the same RUNNER_TEMP', async () => {
+    const runnerTemp = mkdtempSync(path.join(tmpdir(), 'harness-later-'));
+    try {
+      const bin = path.join(runnerTemp, 'bin');
+      mkdirSync(bin);
+      const probe = path.join(bin, 'probe');
+      writeFileSync(probe, '#!/bin/sh\nprintf "%s|%s|%s|%s|%s" "$PATH" "$FROM_ENV" "$RUNNER_TEMP" "$OWN" "$(cat)"\n');
+      chmodSync(probe, 0o755);
+      const step = result({ runnerTemp, addedPath: ['/first', bin], exportedEnv: { FROM_ENV: 'exported' } });
+      const later = await runLaterStep(step, 'probe', [], {
+        env: { OWN: 'own' },
+        basePath: '/usr/bin:/bin',
+        input: 'in',
+      });
+      expect(later).toMatchObject({
+        exitCode: 0,
+        stdout: `/first:${bin}:/usr/bin:/bin|exported|${runnerTemp}|own|in`,
+        stderr: '',
+      });
+    } finally {
+      rmSync(runnerTemp, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a step whose RUNNER_TEMP is gone', async () => {
+    const step = result({ runnerTemp: path.join(tmpdir(), 'harness-no-such-folder') });
+    await expect(runLaterStep(step, 'true', [])).rejects.toThrow('is gone: run the step with a runnerTemp');
   });
 });

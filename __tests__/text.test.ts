@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { quote, secretForms, visible } from '../src/text.js';
+import { errorText, quote, secretForms, visible } from '../src/text.js';
 
 describe('quote', () => {
   it('shows a value as one JSON string', () => {
@@ -52,5 +52,15 @@ describe('secretForms', () => {
 
   it('lists a non-ASCII secret as a header echoes it too: its UTF-8 bytes read as Latin-1', () => {
     expect(secretForms('ab-ü')).toContain('ab-\u00c3\u00bc');
+  });
+});
+
+describe('errorText', () => {
+  it("gives an error's message, whatever realm made it, else the value as text", () => {
+    expect(errorText(new TypeError('boom'))).toBe('boom');
+    expect(errorText({ message: 'from another realm', code: 'ENOTDIR' })).toBe('from another realm');
+    expect(errorText('a string')).toBe('a string');
+    expect(errorText({ message: 7 })).toBe('[object Object]');
+    expect(errorText(null)).toBe('null');
   });
 });

@@ -28602,6 +28602,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
 /******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
@@ -31656,6 +31668,244 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/fusion-session.ts
+// The session of the fusion-api command: what the token step hands the later
+// steps of its job. One JSON file of mode 0600 in a folder of mode 0700 under
+// RUNNER_TEMP, beside the folder of the command's launchers (which go on PATH
+// and never hold the token). The client secret is never in it. Pure but for
+// the path helpers, which only join strings.
+//
+// Format `fusion-api-session-v1` (a JSON object; any other `format` is refused):
+//   format       "fusion-api-session-v1"
+//   accessToken  the IMS access token (Authorization: Bearer)
+//   clientId     the credential's client ID (x-api-key)
+//   expiresAt    ISO-8601 UTC instant at which the token expires
+//   orgId        the numeric Fusion organization ID (x-organization-id), '' when not set
+//   region       the Fusion region (x-gw-region), '' when not set
+//   baseUrl      the Fusion API base URL, without a trailing slash
+//   retries      retries of a transient failure after the first attempt (0 to 10)
+//   timeoutMs    the longest an attempt waits for its answer to begin, or for a pause in its body
+
+const SESSION_FORMAT = 'fusion-api-session-v1';
+/** Names the session file for the command; the launchers set it, so the command never guesses. */
+const fusion_session_SESSION_ENV = 'FUSION_API_SESSION';
+/** Where a step with fusion-api: true keeps the session and the launchers. */
+function fusion_session_sessionPaths(runnerTemp) {
+    const folder = external_node_path_default().join(runnerTemp, 'fusion-token-action-api');
+    return { folder, file: external_node_path_default().join(folder, 'session.json'), bin: external_node_path_default().join(folder, 'bin') };
+}
+function fusion_session_encodeSession(session) {
+    return `${JSON.stringify({ format: SESSION_FORMAT, ...session })}\n`;
+}
+/** The session a file holds, or what is wrong with it (never quoting its values: one is the token). */
+function parseSession(text) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        return { problem: 'is not JSON' };
+    }
+    if (typeof value !== 'object' || value === null)
+        return { problem: 'is not a JSON object' };
+    const record = value;
+    if (record['format'] !== SESSION_FORMAT)
+        return { problem: `is not of format ${SESSION_FORMAT}` };
+    const strings = ['accessToken', 'clientId', 'expiresAt', 'orgId', 'region', 'baseUrl'];
+    for (const name of strings) {
+        if (typeof record[name] !== 'string')
+            return { problem: `has no ${name} string` };
+    }
+    for (const name of ['retries', 'timeoutMs']) {
+        const number = record[name];
+        if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) {
+            return { problem: `has no ${name} whole number` };
+        }
+    }
+    if (record['accessToken'] === '' || record['clientId'] === '' || record['baseUrl'] === '') {
+        return { problem: 'has an empty accessToken, clientId or baseUrl' };
+    }
+    if (Number.isNaN(Date.parse(record['expiresAt'])))
+        return { problem: 'has no valid expiresAt' };
+    return record;
+}
+
+;// CONCATENATED MODULE: ./src/fusion-install.ts
+// Puts the fusion-api command in place for the later steps of a job: the
+// session file (the token, mode 0600, in a folder of mode 0700) and the two
+// launchers that run dist/fusion-api.js with the step's Node. The launcher
+// texts and the log line are pure; the writes take their file calls as an
+// argument, so that tests can make one fail.
+
+
+
+
+
+/** The post step's state: the session folder to delete when the job ends. */
+const STATE_FUSION_SESSION = 'fusion-api-session';
+/** The command's own bundle, beside the main step's dist/index.js. */
+const COMMAND_SCRIPT = 'fusion-api.js';
+const LAUNCHERS = { posix: 'fusion-api', windows: 'fusion-api.cmd' };
+/** A value as one POSIX shell word that the shell takes literally, whatever it holds. */
+function shellQuote(value) {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+/** Git Bash on Windows runs the POSIX launcher too; it wants C:/x rather than C:\x. */
+function shellPath(value) {
+    return /^[A-Za-z]:\\/.test(value) ? value.replace(/\\/g, '/') : value;
+}
+function posixLauncher(target) {
+    return [
+        '#!/bin/sh',
+        '# The fusion-api command, put on PATH by fusion-token-action. It holds no token: it',
+        "# names the session file, which only the job's user can read, and runs the step's Node.",
+        `${SESSION_ENV}=${shellQuote(shellPath(target.sessionFile))}`,
+        `export ${SESSION_ENV}`,
+        `exec ${shellQuote(shellPath(target.node))} ${shellQuote(shellPath(target.script))} "$@"`,
+        '',
+    ].join('\n');
+}
+/**
+ * Batch files expand %NAME% even inside quotes, so a literal % is doubled;
+ * delayed expansion (!NAME!) is turned off. A Windows path cannot hold a
+ * double quote or a line break, so quoting covers the rest.
+ */
+function batchLiteral(value) {
+    return value.replace(/%/g, '%%');
+}
+function windowsLauncher(target) {
+    return [
+        '@echo off',
+        'rem The fusion-api command, put on PATH by fusion-token-action. It holds no token: it',
+        "rem names the session file, which only the job's user can read, and runs the step's Node.",
+        'setlocal DisableDelayedExpansion',
+        `set "${SESSION_ENV}=${batchLiteral(target.sessionFile)}"`,
+        `"${batchLiteral(target.node)}" "${batchLiteral(target.script)}" %*`,
+        'exit /b %ERRORLEVEL%',
+        '',
+    ].join('\r\n');
+}
+/** The step's one line about the command: where its organization and region come from. */
+function fusionApiLine(orgId, region) {
+    const start = 'The fusion-api command is on PATH for the later steps of this job';
+    const settings = [orgId === '' ? '' : `organization ${orgId}`, region === '' ? '' : `region ${region}`].filter((part) => part !== '');
+    const missing = [
+        orgId === '' ? ['fusion-org-id', '--org-id'] : undefined,
+        region === '' ? ['fusion-region', '--region'] : undefined,
+    ].filter((pair) => pair !== undefined);
+    const given = settings.length === 0 ? '' : `, for ${settings.join(' in ')}`;
+    if (missing.length === 0)
+        return `${start}${given}.`;
+    return (`${start}${given}. No ${missing.map(([input]) => input).join(' or ')} is set: set ` +
+        `${missing.length === 1 ? 'it' : 'them'}, or pass ${missing.map(([, flag]) => flag).join(' and ')} to each call.`);
+}
+class FusionInstallError extends (/* unused pure expression or super */ null && (Error)) {
+    name = 'FusionInstallError';
+}
+/** Leftovers of an interrupted write: they may hold the token, so the removal looks for them too. */
+const TEMP_FILE = /^(session\.json|fusion-api|fusion-api\.cmd)\.[0-9a-f]{12}\.tmp$/;
+/**
+ * Writes a file whole or not at all: a temporary file of `mode` in the same
+ * folder, then a rename over the old one, so that a command reading it never
+ * sees half a session, and a failed write keeps the earlier one.
+ */
+async function writeAtomically(files, file, text, mode) {
+    const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    const handle = await files.open(temporary, 'wx', mode);
+    try {
+        try {
+            // The umask may have taken bits off; set exactly what is meant.
+            await handle.chmod(mode);
+            await handle.writeFile(text, 'utf8');
+        }
+        finally {
+            await handle.close();
+        }
+        await files.rename(temporary, file);
+    }
+    catch (error) {
+        await files.rm(temporary, { force: true });
+        throw error;
+    }
+}
+/**
+ * Writes the session (replacing an earlier step's) and the launchers, and
+ * returns where they are. Throws a FusionInstallError that names the folder.
+ */
+async function installSession(session, place, files = fs) {
+    const paths = sessionPaths(place.runnerTemp);
+    const target = {
+        node: place.nodePath,
+        script: path.join(place.distFolder, COMMAND_SCRIPT),
+        sessionFile: paths.file,
+    };
+    try {
+        await files.mkdir(paths.bin, { recursive: true, mode: 0o700 });
+        // An earlier folder, or the umask, may have left wider modes: only this user reads the token.
+        await files.chmod(paths.folder, 0o700);
+        await writeAtomically(files, paths.file, encodeSession(session), 0o600);
+        await writeAtomically(files, path.join(paths.bin, LAUNCHERS.posix), posixLauncher(target), 0o755);
+        await writeAtomically(files, path.join(paths.bin, LAUNCHERS.windows), windowsLauncher(target), 0o755);
+    }
+    catch (error) {
+        throw new FusionInstallError(`Could not put the fusion-api command in ${paths.folder}: ${errorText(error)}. ` +
+            'Check that RUNNER_TEMP is a folder this job can write, or set fusion-api: false.');
+    }
+    return paths;
+}
+const FOLDER_NAME = external_node_path_default().basename(fusion_session_sessionPaths('.').folder);
+/**
+ * Deletes the session file, the launchers, what an interrupted write left,
+ * then the two folders if nothing else is in them. Never anything else: a
+ * folder not named as sessionPaths names it is left alone.
+ */
+async function removeSession(folder, files = promises_namespaceObject) {
+    if (external_node_path_default().basename(folder) !== FOLDER_NAME)
+        return 'not a session folder';
+    const { file, bin } = fusion_session_sessionPaths(external_node_path_default().dirname(folder));
+    const leftoversIn = async (dir) => {
+        try {
+            return (await files.readdir(dir)).filter((name) => TEMP_FILE.test(name)).map((name) => external_node_path_default().join(dir, name));
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                return undefined;
+            throw error;
+        }
+    };
+    const inFolder = await leftoversIn(folder);
+    if (inFolder === undefined)
+        return 'absent';
+    const targets = [
+        file,
+        external_node_path_default().join(bin, LAUNCHERS.posix),
+        external_node_path_default().join(bin, LAUNCHERS.windows),
+        ...inFolder,
+        ...((await leftoversIn(bin)) ?? []),
+    ];
+    for (const target of targets)
+        await files.rm(target, { force: true });
+    for (const dir of [bin, folder]) {
+        try {
+            await files.rmdir(dir);
+        }
+        catch (error) {
+            // Gone already, or holding something that is not ours to delete.
+            const code = error.code;
+            if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST')
+                throw error;
+        }
+    }
+    return 'removed';
+}
+
 ;// CONCATENATED MODULE: ./src/text.ts
 // Showing untrusted text in a log line, and the forms a secret can take when
 // something echoes it. Pure.
@@ -31707,6 +31957,15 @@ function formatDuration(seconds) {
     const hours = Math.floor(minutes / 60);
     return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
+/**
+ * An error's message: from an Error of any realm (the errors of node:fs are
+ * not instances of a test sandbox's Error), or anything with a message; else
+ * the value as text.
+ */
+function text_errorText(error) {
+    const message = typeof error === 'object' && error !== null ? error.message : undefined;
+    return typeof message === 'string' ? message : String(error);
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Parsing and validation of the action's inputs. Pure: it never touches the
@@ -31725,6 +31984,10 @@ const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'sealed-token',
     'min-remaining-minutes',
     'cache',
+    'fusion-api',
+    'fusion-org-id',
+    'fusion-region',
+    'fusion-url',
 ]));
 /** The defaults declared in action.yml (a test keeps the two equal). */
 const INPUT_DEFAULTS = {
@@ -31738,6 +32001,10 @@ const INPUT_DEFAULTS = {
     'sealed-token': '',
     'min-remaining-minutes': '60',
     cache: 'false',
+    'fusion-api': 'false',
+    'fusion-org-id': '',
+    'fusion-region': '',
+    'fusion-url': 'https://fusion.adobe.io',
 };
 const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
@@ -31746,6 +32013,8 @@ const MAX_SECRETS = 10;
 const MAX_MIN_REMAINING_MINUTES = 1380;
 const TOKEN_PATH = '/ims/token/v3';
 const INVALIDATE_PATH = '/ims/invalidate_token/v2';
+/** What the fusion-api command's PATH starts with, so never part of fusion-url. */
+const FUSION_API_PREFIX = /\/api(\/v\d+)?$/;
 class InputError extends Error {
     name = 'InputError';
 }
@@ -31766,6 +32035,7 @@ function parseInputs(read) {
         .split(/\r?\n/)
         .map((line) => line.trim())
         .filter((line) => line.length >= 8);
+    const secretInputError = (name) => new InputError(`Input ${name} is not valid; its value is not shown because it contains the client secret.`);
     const parsed = (name, parse) => {
         const value = valueOf(name);
         try {
@@ -31773,10 +32043,17 @@ function parseInputs(read) {
         }
         catch (error) {
             if (error instanceof InputError && secretLines.some((line) => value.includes(line))) {
-                throw new InputError(`Input ${name} is not valid; its value is not shown because it contains the client secret.`);
+                throw secretInputError(name);
             }
             throw error;
         }
+    };
+    // These go into the session file, which must never hold the secret, even one pasted where it fits.
+    const parsedForSession = (name, parse) => {
+        const value = parsed(name, parse);
+        if (secretLines.some((line) => value.includes(line)))
+            throw secretInputError(name);
+        return value;
     };
     const inputs = {
         clientId: parseClientId(valueOf('client-id')),
@@ -31791,6 +32068,11 @@ function parseInputs(read) {
         sealedToken: valueOf('sealed-token'),
         minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
         cache: parsed('cache', (value) => parseBoolean('cache', value)),
+        // Checked even with fusion-api: false, so that a typo shows before the step that needs it.
+        fusionApi: parsed('fusion-api', (value) => parseBoolean('fusion-api', value)),
+        fusionOrgId: parsedForSession('fusion-org-id', parseFusionOrgId),
+        fusionRegion: parsedForSession('fusion-region', parseFusionRegion),
+        fusionBaseUrl: parsedForSession('fusion-url', parseFusionUrl),
     };
     if (inputs.cache && inputs.revoke) {
         throw new InputError('Input cache must be false when revoke is true: a cached token must outlive the job, and revoke invalidates ' +
@@ -31811,6 +32093,8 @@ const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 const WHOLE_NUMBER = /^\d+$/;
+const FUSION_ORG_ID = /^\d+$/;
+const FUSION_REGION = /^[a-z0-9-]+$/;
 const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
 function requireValue(name, value, expected) {
     if (value === '') {
@@ -31881,29 +32165,58 @@ function isLoopbackHost(hostname) {
 }
 /** Checks the IMS base URL; returns it without a trailing slash. */
 function parseImsUrl(value) {
-    const expected = `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`;
+    return parseBaseUrl('ims-url', value, `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`, (basePath) => basePath.endsWith(TOKEN_PATH)
+        ? `Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`
+        : undefined);
+}
+/** Checks the Fusion API base URL as ims-url is checked; returns it without a trailing slash. */
+function parseFusionUrl(value) {
+    const example = INPUT_DEFAULTS['fusion-url'];
+    return parseBaseUrl('fusion-url', value, `the Fusion API base URL, such as ${example}`, (basePath) => FUSION_API_PREFIX.test(basePath)
+        ? `Input fusion-url is the Fusion API base URL, without /api/v3 (each fusion-api call's path starts with it), such as ${example}.`
+        : undefined);
+}
+/**
+ * A service's base URL: https (plain http only on loopback), no credentials,
+ * query or fragment; `misplaced` names a path that belongs to the calls, not
+ * the base. Returns it without a trailing slash.
+ */
+function parseBaseUrl(name, value, expected, misplaced) {
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        throw new InputError(`Input ims-url must be ${expected}; ${quote(value)} is not a URL.`);
+        throw new InputError(`Input ${name} must be ${expected}; ${quote(value)} is not a URL.`);
     }
     if (url.username !== '' || url.password !== '') {
         // Not quoted: it holds credentials.
-        throw new InputError(`Input ims-url must not contain a user name or password; give ${expected}.`);
+        throw new InputError(`Input ${name} must not contain a user name or password; give ${expected}.`);
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-        throw new InputError(`Input ims-url must use https (plain http only for a loopback host such as localhost), got ${quote(value)}.`);
+        throw new InputError(`Input ${name} must use https (plain http only for a loopback host such as localhost), got ${quote(value)}.`);
     }
     if (value.includes('?') || value.includes('#')) {
-        throw new InputError(`Input ims-url must not have a query or a fragment; give ${expected}.`);
+        throw new InputError(`Input ${name} must not have a query or a fragment; give ${expected}.`);
     }
     const basePath = url.pathname.replace(/\/+$/, '');
-    if (basePath.endsWith(TOKEN_PATH)) {
-        throw new InputError(`Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`);
-    }
+    const problem = misplaced(basePath);
+    if (problem !== undefined)
+        throw new InputError(problem);
     return `${url.origin}${basePath}`;
+}
+function parseFusionOrgId(value) {
+    if (value === '' || FUSION_ORG_ID.test(value))
+        return value;
+    const imsHint = IMS_ORG_ID.test(value) ? ' An IMS organization ID (...@AdobeOrg) belongs in org-id.' : '';
+    throw new InputError(`Input fusion-org-id must be the numeric Fusion organization ID (digits only: the number in the Fusion URL ` +
+        `.../organization/{id}/dashboard), got ${quote(value)}.${imsHint}`);
+}
+function parseFusionRegion(value) {
+    if (value === '' || FUSION_REGION.test(value))
+        return value;
+    throw new InputError(`Input fusion-region must be a Fusion region such as or2 (lowercase letters, digits and hyphens: the ` +
+        `"Adobe region" of your Fusion profile), got ${quote(value)}.`);
 }
 function parseRetries(value) {
     const retries = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
@@ -32625,14 +32938,32 @@ function unexpectedErrorMessage(error) {
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
-// The post step: when the job ends, revokes the token the main step minted,
-// if revoke is on and the token is still alive. It never fails the job: a
-// failed revocation is a warning.
+// The post step: when the job ends, deletes the fusion-api session the main
+// step wrote, if any, and revokes the token the main step minted, if revoke is
+// on and the token is still alive. It never fails the job: a failed deletion
+// or revocation is a warning.
 
 
 
 
 
+
+/** The session file holds the token: it goes when the job ends, whether or not the token is revoked. */
+async function deleteFusionSession(actions, folder) {
+    try {
+        const outcome = await removeSession(folder);
+        if (outcome === 'removed')
+            actions.info(`Deleted the fusion-api token file and launchers in ${visible(folder)}.`);
+        else if (outcome === 'absent')
+            actions.info(`The fusion-api session in ${visible(folder)} was already deleted.`);
+        else
+            actions.warning(`${visible(folder)} is not a fusion-api session folder: it was left as it is. Please report this.`);
+    }
+    catch (error) {
+        actions.warning(`Could not delete the fusion-api token file in ${visible(folder)} (${visible(text_errorText(error))}). ` +
+            'It is gone when the runner empties RUNNER_TEMP at the end of the job; on a machine that keeps it, delete the folder.');
+    }
+}
 async function run(actions = core_namespaceObject, deps = systemDependencies((line) => actions.info(line))) {
     try {
         // This is a new process: mask again before anything is printed.
@@ -32640,6 +32971,9 @@ async function run(actions = core_namespaceObject, deps = systemDependencies((li
         if (token !== '')
             actions.setSecret(token);
         maskSecret(actions, actions.getInput('client-secret'));
+        const sessionFolder = actions.getState(STATE_FUSION_SESSION);
+        if (sessionFolder !== '')
+            await deleteFusionSession(actions, sessionFolder);
         const plan = planRevocation(actions.getInput('revoke'), { token, expiresAt: actions.getState(STATE_EXPIRES_AT) }, deps.now());
         if (!plan.revoke) {
             actions.info(plan.reason);

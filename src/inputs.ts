@@ -16,6 +16,10 @@ export const INPUT_NAMES = [
   'sealed-token',
   'min-remaining-minutes',
   'cache',
+  'fusion-api',
+  'fusion-org-id',
+  'fusion-region',
+  'fusion-url',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -32,6 +36,10 @@ export const INPUT_DEFAULTS = {
   'sealed-token': '',
   'min-remaining-minutes': '60',
   cache: 'false',
+  'fusion-api': 'false',
+  'fusion-org-id': '',
+  'fusion-region': '',
+  'fusion-url': 'https://fusion.adobe.io',
 } as const satisfies Partial<Record<InputName, string>>;
 
 const MAX_RETRIES = 10;
@@ -41,6 +49,8 @@ const MAX_SECRETS = 10;
 const MAX_MIN_REMAINING_MINUTES = 1380;
 export const TOKEN_PATH = '/ims/token/v3';
 export const INVALIDATE_PATH = '/ims/invalidate_token/v2';
+/** What the fusion-api command's PATH starts with, so never part of fusion-url. */
+const FUSION_API_PREFIX = /\/api(\/v\d+)?$/;
 
 export interface ActionInputs {
   readonly clientId: string;
@@ -60,6 +70,14 @@ export interface ActionInputs {
   readonly minRemainingMs: number;
   /** Keep the sealed token in the Actions cache and reuse it in later runs. */
   readonly cache: boolean;
+  /** Put the fusion-api command on PATH for the later steps of the job, with this step's token. */
+  readonly fusionApi: boolean;
+  /** The numeric Fusion organization ID (x-organization-id), '' when not set. */
+  readonly fusionOrgId: string;
+  /** The Fusion region (x-gw-region), '' when not set. */
+  readonly fusionRegion: string;
+  /** The Fusion API base URL, without a trailing slash. */
+  readonly fusionBaseUrl: string;
 }
 
 /** Returns an input's value, trimmed, or '' when it is not set. */
@@ -85,18 +103,24 @@ export function parseInputs(read: InputReader): ActionInputs {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line.length >= 8);
+  const secretInputError = (name: InputName): InputError =>
+    new InputError(`Input ${name} is not valid; its value is not shown because it contains the client secret.`);
   const parsed = <T>(name: InputName, parse: (value: string) => T): T => {
     const value = valueOf(name);
     try {
       return parse(value);
     } catch (error) {
       if (error instanceof InputError && secretLines.some((line) => value.includes(line))) {
-        throw new InputError(
-          `Input ${name} is not valid; its value is not shown because it contains the client secret.`,
-        );
+        throw secretInputError(name);
       }
       throw error;
     }
+  };
+  // These go into the session file, which must never hold the secret, even one pasted where it fits.
+  const parsedForSession = (name: InputName, parse: (value: string) => string): string => {
+    const value = parsed(name, parse);
+    if (secretLines.some((line) => value.includes(line))) throw secretInputError(name);
+    return value;
   };
   const inputs: ActionInputs = {
     clientId: parseClientId(valueOf('client-id')),
@@ -111,6 +135,11 @@ export function parseInputs(read: InputReader): ActionInputs {
     sealedToken: valueOf('sealed-token'),
     minRemainingMs: parsed('min-remaining-minutes', parseMinRemainingMinutes) * 60_000,
     cache: parsed('cache', (value) => parseBoolean('cache', value)),
+    // Checked even with fusion-api: false, so that a typo shows before the step that needs it.
+    fusionApi: parsed('fusion-api', (value) => parseBoolean('fusion-api', value)),
+    fusionOrgId: parsedForSession('fusion-org-id', parseFusionOrgId),
+    fusionRegion: parsedForSession('fusion-region', parseFusionRegion),
+    fusionBaseUrl: parsedForSession('fusion-url', parseFusionUrl),
   };
   if (inputs.cache && inputs.revoke) {
     throw new InputError(
@@ -136,6 +165,8 @@ const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 const WHOLE_NUMBER = /^\d+$/;
+const FUSION_ORG_ID = /^\d+$/;
+const FUSION_REGION = /^[a-z0-9-]+$/;
 const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
 
 function requireValue(name: InputName, value: string, expected: string): void {
@@ -225,32 +256,73 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** Checks the IMS base URL; returns it without a trailing slash. */
 function parseImsUrl(value: string): string {
-  const expected = `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`;
+  return parseBaseUrl('ims-url', value, `the IMS base URL, such as ${INPUT_DEFAULTS['ims-url']}`, (basePath) =>
+    basePath.endsWith(TOKEN_PATH)
+      ? `Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`
+      : undefined,
+  );
+}
+
+/** Checks the Fusion API base URL as ims-url is checked; returns it without a trailing slash. */
+function parseFusionUrl(value: string): string {
+  const example = INPUT_DEFAULTS['fusion-url'];
+  return parseBaseUrl('fusion-url', value, `the Fusion API base URL, such as ${example}`, (basePath) =>
+    FUSION_API_PREFIX.test(basePath)
+      ? `Input fusion-url is the Fusion API base URL, without /api/v3 (each fusion-api call's path starts with it), such as ${example}.`
+      : undefined,
+  );
+}
+
+/**
+ * A service's base URL: https (plain http only on loopback), no credentials,
+ * query or fragment; `misplaced` names a path that belongs to the calls, not
+ * the base. Returns it without a trailing slash.
+ */
+function parseBaseUrl(
+  name: InputName,
+  value: string,
+  expected: string,
+  misplaced: (basePath: string) => string | undefined,
+): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(`Input ims-url must be ${expected}; ${quote(value)} is not a URL.`);
+    throw new InputError(`Input ${name} must be ${expected}; ${quote(value)} is not a URL.`);
   }
   if (url.username !== '' || url.password !== '') {
     // Not quoted: it holds credentials.
-    throw new InputError(`Input ims-url must not contain a user name or password; give ${expected}.`);
+    throw new InputError(`Input ${name} must not contain a user name or password; give ${expected}.`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new InputError(
-      `Input ims-url must use https (plain http only for a loopback host such as localhost), got ${quote(value)}.`,
+      `Input ${name} must use https (plain http only for a loopback host such as localhost), got ${quote(value)}.`,
     );
   }
   if (value.includes('?') || value.includes('#')) {
-    throw new InputError(`Input ims-url must not have a query or a fragment; give ${expected}.`);
+    throw new InputError(`Input ${name} must not have a query or a fragment; give ${expected}.`);
   }
   const basePath = url.pathname.replace(/\/+$/, '');
-  if (basePath.endsWith(TOKEN_PATH)) {
-    throw new InputError(
-      `Input ims-url is the IMS base URL, without ${TOKEN_PATH} (the action appends it), such as ${INPUT_DEFAULTS['ims-url']}.`,
-    );
-  }
+  const problem = misplaced(basePath);
+  if (problem !== undefined) throw new InputError(problem);
   return `${url.origin}${basePath}`;
+}
+
+function parseFusionOrgId(value: string): string {
+  if (value === '' || FUSION_ORG_ID.test(value)) return value;
+  const imsHint = IMS_ORG_ID.test(value) ? ' An IMS organization ID (...@AdobeOrg) belongs in org-id.' : '';
+  throw new InputError(
+    `Input fusion-org-id must be the numeric Fusion organization ID (digits only: the number in the Fusion URL ` +
+      `.../organization/{id}/dashboard), got ${quote(value)}.${imsHint}`,
+  );
+}
+
+function parseFusionRegion(value: string): string {
+  if (value === '' || FUSION_REGION.test(value)) return value;
+  throw new InputError(
+    `Input fusion-region must be a Fusion region such as or2 (lowercase letters, digits and hyphens: the ` +
+      `"Adobe region" of your Fusion profile), got ${quote(value)}.`,
+  );
 }
 
 function parseRetries(value: string): number {

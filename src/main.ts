@@ -2,10 +2,17 @@
 // with the real network and clock, and sets the outputs or fails.
 
 import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import type { AttemptDependencies } from './attempts.js';
 import { rotationWarning } from './failures.js';
-import { InputError, parseInputs } from './inputs.js';
+import { FusionInstallError, STATE_FUSION_SESSION, fusionApiLine, installSession } from './fusion-install.js';
+import { sessionPaths } from './fusion-session.js';
+import { type ActionInputs, InputError, parseInputs } from './inputs.js';
+import type { IssuedToken } from './ims.js';
 import { MintError } from './mint.js';
 import { type TokenCache, obtainToken } from './obtain.js';
 import { reusedLine, reusedNotRevokedLine, secondsLeft } from './reuse.js';
@@ -36,10 +43,66 @@ async function loadTokenCache(actions: ActionsCore, binding: SealBinding): Promi
   }
 }
 
+/** Where the fusion-api command goes, and what it runs. */
+export interface FusionApiHost {
+  /** RUNNER_TEMP; undefined outside a runner. */
+  readonly runnerTemp: string | undefined;
+  /** The folder of the running bundle (dist/), which holds fusion-api.js. */
+  readonly distFolder: string;
+  readonly nodePath: string;
+}
+
+/**
+ * ncc leaves import.meta.url as it is, so in the bundle it is dist/index.js
+ * itself, wherever the runner checked the action out (process.argv[1] may be
+ * relative, or a link).
+ */
+export function systemHost(): FusionApiHost {
+  return {
+    runnerTemp: process.env['RUNNER_TEMP'] || undefined,
+    distFolder: path.dirname(fileURLToPath(import.meta.url)),
+    nodePath: process.execPath,
+  };
+}
+
+/**
+ * Writes the session and the launchers, puts them on PATH for the later
+ * steps, and leaves the folder to the post step, which deletes it.
+ */
+async function putFusionApiOnPath(
+  actions: ActionsCore,
+  inputs: ActionInputs,
+  token: IssuedToken,
+  host: FusionApiHost,
+): Promise<void> {
+  // A runner always sets RUNNER_TEMP. A local run gets a fresh folder that mkdtemp makes 0700 under
+  // a name no other user can guess or create first; the system's temporary folder, unlike the home
+  // folder, does not keep the token for good should the post step never run.
+  const runnerTemp = host.runnerTemp ?? (await mkdtemp(path.join(tmpdir(), 'fusion-token-action-')));
+  const session = {
+    accessToken: token.accessToken,
+    clientId: inputs.clientId,
+    expiresAt: token.expiresAt.toISOString(),
+    orgId: inputs.fusionOrgId,
+    region: inputs.fusionRegion,
+    baseUrl: inputs.fusionBaseUrl,
+    retries: inputs.retries,
+    timeoutMs: inputs.timeoutMs,
+  };
+  const place = { runnerTemp, distFolder: host.distFolder, nodePath: host.nodePath };
+  const { folder } = sessionPaths(runnerTemp);
+  // Saved first, so that even a write that fails half-way is cleaned up when the job ends.
+  actions.saveState(STATE_FUSION_SESSION, folder);
+  const { bin } = await installSession(session, place);
+  actions.addPath(bin);
+  actions.info(fusionApiLine(inputs.fusionOrgId, inputs.fusionRegion));
+}
+
 export async function run(
   actions: ActionsCore = core,
   deps: AttemptDependencies = systemDependencies((line) => actions.info(line)),
   repository: string = process.env['GITHUB_REPOSITORY'] ?? '',
+  host: FusionApiHost = systemHost(),
 ): Promise<void> {
   try {
     // Mask first: nothing, not even a validation error, may come before it.
@@ -91,11 +154,14 @@ export async function run(
       actions.info(reusedLine({ ...obtained, source }, inputs.clientId, nowMs));
     }
     if (inputs.revoke && !minted) actions.info(reusedNotRevokedLine(token));
+    if (inputs.fusionApi) await putFusionApiOnPath(actions, inputs, token, host);
     // Saved once the outputs are set: a failing or slow save cannot cost the step its token.
     await obtained.saveToCache?.();
   } catch (error) {
     actions.setFailed(
-      error instanceof InputError || error instanceof MintError ? error.message : unexpectedErrorMessage(error),
+      error instanceof InputError || error instanceof MintError || error instanceof FusionInstallError
+        ? error.message
+        : unexpectedErrorMessage(error),
     );
   }
 }

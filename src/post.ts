@@ -1,9 +1,11 @@
-// The post step: when the job ends, revokes the token the main step minted,
-// if revoke is on and the token is still alive. It never fails the job: a
-// failed revocation is a warning.
+// The post step: when the job ends, deletes the fusion-api session the main
+// step wrote, if any, and revokes the token the main step minted, if revoke is
+// on and the token is still alive. It never fails the job: a failed deletion
+// or revocation is a warning.
 
 import * as core from '@actions/core';
 import type { AttemptDependencies } from './attempts.js';
+import { STATE_FUSION_SESSION, removeSession } from './fusion-install.js';
 import { InputError, parseInputs } from './inputs.js';
 import { RevokeError, STATE_EXPIRES_AT, STATE_TOKEN, planRevocation, revokeToken } from './revoke.js';
 import {
@@ -13,7 +15,25 @@ import {
   systemDependencies,
   unexpectedErrorMessage,
 } from './shell.js';
-import { visible } from './text.js';
+import { errorText, visible } from './text.js';
+
+/** The session file holds the token: it goes when the job ends, whether or not the token is revoked. */
+async function deleteFusionSession(actions: ActionsCore, folder: string): Promise<void> {
+  try {
+    const outcome = await removeSession(folder);
+    if (outcome === 'removed') actions.info(`Deleted the fusion-api token file and launchers in ${visible(folder)}.`);
+    else if (outcome === 'absent') actions.info(`The fusion-api session in ${visible(folder)} was already deleted.`);
+    else
+      actions.warning(
+        `${visible(folder)} is not a fusion-api session folder: it was left as it is. Please report this.`,
+      );
+  } catch (error) {
+    actions.warning(
+      `Could not delete the fusion-api token file in ${visible(folder)} (${visible(errorText(error))}). ` +
+        'It is gone when the runner empties RUNNER_TEMP at the end of the job; on a machine that keeps it, delete the folder.',
+    );
+  }
+}
 
 export async function run(
   actions: ActionsCore = core,
@@ -24,6 +44,8 @@ export async function run(
     const token = actions.getState(STATE_TOKEN);
     if (token !== '') actions.setSecret(token);
     maskSecret(actions, actions.getInput('client-secret'));
+    const sessionFolder = actions.getState(STATE_FUSION_SESSION);
+    if (sessionFolder !== '') await deleteFusionSession(actions, sessionFolder);
 
     const plan = planRevocation(
       actions.getInput('revoke'),

@@ -19,6 +19,7 @@ export type ActionsCore = Pick<
   | 'exportVariable'
   | 'saveState'
   | 'getState'
+  | 'addPath'
 >;
 
 export function systemDependencies(log: (line: string) => void): AttemptDependencies {

@@ -52,3 +52,13 @@ export function formatDuration(seconds: number): string {
   const hours = Math.floor(minutes / 60);
   return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
+
+/**
+ * An error's message: from an Error of any realm (the errors of node:fs are
+ * not instances of a test sandbox's Error), or anything with a message; else
+ * the value as text.
+ */
+export function errorText(error: unknown): string {
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : String(error);
+}

@@ -75,6 +75,18 @@ const LOOKALIKES: Record<InputName, readonly string[]> = {
   'sealed-token': ['fta1.', 'fta1.AAAA', 'fta2.abc', 'fta1.!!!!', 'fta1.' + 'A'.repeat(70_000), '::add-mask::x'],
   cache: ['yes', '1', 'on', 'TRUE ', 'ｔrue'],
   'min-remaining-minutes': ['1381', '-1', '60.5', '６0', '1e2', ' ', '0x3c', '99999999999999999999'],
+  'fusion-api': ['yes', '1', 'on', 'tRUE', 'ｔrue'],
+  'fusion-org-id': ['１２３', '123 456', '-1', '0x1F', '1e3', 'ABC@AdobeOrg', '12\n34'],
+  'fusion-region': ['OR2', 'or_2', 'or 2', 'оr2', 'or2\nx', '::error::x'],
+  'fusion-url': [
+    'fusion.adobe.io',
+    'http://fusion.adobe.io',
+    'https://user:pass@fusion.adobe.io',
+    'https://fusion.adobe.io/api/v3',
+    'https://fusion.adobe.io?x=1',
+    'javascript:alert(1)',
+    'http://127.0.0.1.evil.example',
+  ],
 };
 
 function pick<T>(random: () => number, items: readonly T[]): T {
@@ -165,6 +177,10 @@ export function validInputs(
     'sealed-token': '',
     'min-remaining-minutes': '60',
     cache: 'false',
+    'fusion-api': 'false',
+    'fusion-org-id': '123456',
+    'fusion-region': 'or2',
+    'fusion-url': 'https://fusion.adobe.io',
   };
 }
 

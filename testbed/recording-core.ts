@@ -9,6 +9,7 @@ export type CoreEvent =
   | readonly ['output', string, string]
   | readonly ['env', string, string]
   | readonly ['state', string, string]
+  | readonly ['path', string]
   | readonly ['info' | 'warning' | 'failed', string];
 
 export function recordingCore(
@@ -23,6 +24,7 @@ export function recordingCore(
     setOutput: (name, value) => void events.push(['output', name, String(value)]),
     exportVariable: (name, value) => void events.push(['env', name, String(value)]),
     saveState: (name, value) => void events.push(['state', name, String(value)]),
+    addPath: (folder) => void events.push(['path', folder]),
     info: (line) => void events.push(['info', line]),
     warning: (message) => void events.push(['warning', String(message)]),
     setFailed: (message) => void events.push(['failed', String(message)]),

@@ -1,16 +1,29 @@
 // Stands in for: the GitHub Actions runner that runs a JavaScript action.
 // Runs a bundled JavaScript action the way the GitHub Actions runner does:
 // `node <main>` under the runtime action.yml declares, inputs as INPUT_<NAME>
-// variables with action.yml defaults filled in, and GITHUB_OUTPUT, GITHUB_ENV
-// and GITHUB_STATE files that are read back the runner's way. It also renders
-// the log as the runner shows it, with every ::add-mask:: value as ***.
+// variables with action.yml defaults filled in, and GITHUB_OUTPUT, GITHUB_ENV,
+// GITHUB_STATE and GITHUB_PATH files that are read back the runner's way. It
+// also renders the log as the runner shows it, with every ::add-mask:: value
+// as ***, and runs a later step's command with the PATH and environment the
+// step left for it.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { parseSession, sessionPaths } from '../src/fusion-session.js';
 import { secretForms } from '../src/text.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,6 +88,11 @@ export interface RunOptions {
   readonly killAfterMs?: number;
   /** Sample the process's peak resident memory (Linux /proc) while it runs. */
   readonly measureMemory?: boolean;
+  /**
+   * The job's RUNNER_TEMP (makeRunnerTemp), kept after the step for the later
+   * steps; by default a folder of the step's own, removed with it.
+   */
+  readonly runnerTemp?: string;
 }
 
 export interface RunResult {
@@ -90,8 +108,14 @@ export interface RunResult {
   readonly outputs: Readonly<Record<string, string>>;
   readonly exportedEnv: Readonly<Record<string, string>>;
   readonly state: Readonly<Record<string, string>>;
-  /** Raw contents of the GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STATE files. */
-  readonly files: Readonly<Record<'output' | 'env' | 'state', string>>;
+  /** The folders the step added with GITHUB_PATH, as the runner puts them first on PATH (parsePathFile). */
+  readonly addedPath: readonly string[];
+  /** Raw contents of the GITHUB_OUTPUT, GITHUB_ENV, GITHUB_STATE and GITHUB_PATH files. */
+  readonly files: Readonly<Record<'output' | 'env' | 'state' | 'path', string>>;
+  /** The RUNNER_TEMP the step ran with (gone after the step unless given as runnerTemp). */
+  readonly runnerTemp: string;
+  /** What the step left in RUNNER_TEMP, read as it exited: text by path relative to it. */
+  readonly tempFiles: Readonly<Record<string, string>>;
   /** Wall time of the process, from spawn to exit. */
   readonly elapsedMs: number;
   /** Peak resident memory (VmHWM) last seen before exit, when measureMemory was set. */
@@ -200,6 +224,71 @@ export function renderRunnerLog(stdout: string): { log: string[]; masks: string[
   return { log, masks, errors };
 }
 
+/** How a process ended, and what it printed. */
+export interface ProcessResult {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+/** Waits for a child's exit, collecting its output; kills it after killAfterMs (a hang fails the test). */
+function finished(
+  child: ChildProcessByStdio<Writable | null, Readable, Readable>,
+  killAfterMs: number,
+): Promise<ProcessResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ exitCode: code, stdout, stderr, elapsedMs: performance.now() - started });
+    });
+  });
+}
+
+/**
+ * A RUNNER_TEMP for the steps of one job, as the runner keeps it until the job
+ * ends: pass it as runnerTemp to each step, and remove it after the test.
+ */
+export function makeRunnerTemp(): string {
+  return mkdtempSync(path.join(tmpdir(), 'fusion-token-action-job-'));
+}
+
+/** Files larger than this in RUNNER_TEMP are not read back (the action writes none that size). */
+const MAX_TEMP_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Every regular file under a folder, by path relative to it, as text. */
+function readTree(root: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  if (!existsSync(root)) return found;
+  for (const name of readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = path.join(root, name);
+    const info = lstatSync(file);
+    if (info.isFile() && info.size <= MAX_TEMP_FILE_BYTES) found[name] = readFileSync(file, 'utf8');
+  }
+  return found;
+}
+
+/**
+ * The folders a GITHUB_PATH file adds, in the order the runner puts them at
+ * the front of PATH for the later steps: the last added first, each once.
+ */
+export function parsePathFile(text: string): string[] {
+  const folders: string[] = [];
+  for (const folder of runnerLines(text)
+    .filter((line) => line !== '')
+    .reverse()) {
+    if (!folders.includes(folder)) folders.push(folder);
+  }
+  return folders;
+}
+
 export async function runAction(options: RunOptions): Promise<RunResult> {
   const metadata = readActionMetadata();
   const work = mkdtempSync(path.join(tmpdir(), 'fusion-token-action-run-'));
@@ -207,58 +296,41 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
     output: path.join(work, 'output'),
     env: path.join(work, 'env'),
     state: path.join(work, 'state'),
+    path: path.join(work, 'path'),
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
+  const ownTemp = path.join(work, '_temp');
+  mkdirSync(ownTemp);
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: work,
     CI: 'true',
     GITHUB_ACTIONS: 'true',
     GITHUB_REPOSITORY: DEFAULT_REPOSITORY,
-    RUNNER_TEMP: work,
+    RUNNER_TEMP: options.runnerTemp ?? ownTemp,
     GITHUB_WORKSPACE: work,
     GITHUB_OUTPUT: files.output,
     GITHUB_ENV: files.env,
     GITHUB_STATE: files.state,
+    GITHUB_PATH: files.path,
     ...inputEnvironment(options.inputs),
     ...options.env,
   };
+  const runnerTemp = env['RUNNER_TEMP'] as string;
   const script = path.resolve(ROOT, options.entry ?? metadata.runs.main);
   const node = actionNodeBinary();
   try {
-    const { exitCode, stdout, stderr, elapsedMs, peakRssBytes } = await new Promise<{
-      exitCode: number | null;
-      stdout: string;
-      stderr: string;
-      elapsedMs: number;
-      peakRssBytes: number | undefined;
-    }>((resolve, reject) => {
-      const started = performance.now();
-      const child = spawn(node, [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const memory = options.measureMemory && child.pid !== undefined ? watchPeakMemory(child.pid) : undefined;
-      // The last sample comes as the process exits, before it is reaped.
-      child.on('exit', () => memory?.stop());
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 20_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(killer);
-        resolve({
-          exitCode: code,
-          stdout,
-          stderr,
-          elapsedMs: performance.now() - started,
-          peakRssBytes: memory?.stop(),
-        });
-      });
-    });
+    const child = spawn(node, [script], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const memory = options.measureMemory && child.pid !== undefined ? watchPeakMemory(child.pid) : undefined;
+    // The last sample comes as the process exits, before it is reaped.
+    child.on('exit', () => memory?.stop());
+    const { exitCode, stdout, stderr, elapsedMs } = await finished(child, options.killAfterMs ?? 20_000);
+    const peakRssBytes = memory?.stop();
     const raw = {
       output: readFileSync(files.output, 'utf8'),
       env: readFileSync(files.env, 'utf8'),
       state: readFileSync(files.state, 'utf8'),
+      path: readFileSync(files.path, 'utf8'),
     };
     return {
       exitCode,
@@ -268,7 +340,10 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
       outputs: parseFileCommands(raw.output),
       exportedEnv: parseFileCommands(raw.env),
       state: parseFileCommands(raw.state),
+      addedPath: parsePathFile(raw.path),
       files: raw,
+      runnerTemp,
+      tempFiles: readTree(runnerTemp),
       elapsedMs,
       ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
     };
@@ -277,12 +352,63 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
   }
 }
 
+export interface LaterStepOptions {
+  /** The step's own env: on top of the job's GITHUB_ENV variables. */
+  readonly env?: Record<string, string>;
+  /** The runner's PATH behind the GITHUB_PATH folders: this process's PATH unless given ('' for none). */
+  readonly basePath?: string;
+  readonly killAfterMs?: number;
+  /** Standard input for the command. */
+  readonly input?: string;
+}
+
+/**
+ * Runs a command as a later step of the same job would (`run:` steps and the
+ * tools they start): PATH with the step's GITHUB_PATH folders first, the
+ * variables of its GITHUB_ENV, the same RUNNER_TEMP. `command` is looked up
+ * on that PATH, as a shell would; use `bash -c` for a script.
+ */
+export async function runLaterStep(
+  step: RunResult,
+  command: string,
+  args: readonly string[],
+  options: LaterStepOptions = {},
+): Promise<ProcessResult> {
+  if (!existsSync(step.runnerTemp)) {
+    throw new Error(`RUNNER_TEMP ${step.runnerTemp} is gone: run the step with a runnerTemp from makeRunnerTemp()`);
+  }
+  const basePath = options.basePath ?? process.env['PATH'] ?? '/usr/bin:/bin';
+  const env: Record<string, string> = {
+    PATH: [...step.addedPath, ...(basePath === '' ? [] : [basePath])].join(path.delimiter),
+    HOME: step.runnerTemp,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: DEFAULT_REPOSITORY,
+    RUNNER_TEMP: step.runnerTemp,
+    ...step.exportedEnv,
+    ...options.env,
+  };
+  const child = spawn(command, [...args], { cwd: step.runnerTemp, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(options.input ?? '');
+  return finished(child, options.killAfterMs ?? 20_000);
+}
+
 /**
  * The one place in each file where a token may stand, whole: the access-token
- * output, FUSION_ACCESS_TOKEN (export-env) and the post step's token state
- * (revoke). Anywhere else, and anywhere at all for a secret, it is a leak.
+ * output, FUSION_ACCESS_TOKEN (export-env), the post step's token state
+ * (revoke) and the fusion-api session file's accessToken (fusion-api). Anywhere
+ * else (GITHUB_PATH and every other file left in RUNNER_TEMP included), and
+ * anywhere at all for a secret, it is a leak.
  */
 const TOKEN_PLACES = { output: 'access-token', env: 'FUSION_ACCESS_TOKEN', state: 'token' } as const;
+
+/** The session file, relative to RUNNER_TEMP. */
+const SESSION_FILE = sessionPaths('.').file;
+
+function sessionToken(text: string): string | undefined {
+  const session = parseSession(text);
+  return 'problem' in session ? undefined : session.accessToken;
+}
 
 /** Pieces this long of a value count as a leak of it: a cut-off copy is still one. */
 const PIECE = 12;
@@ -297,9 +423,10 @@ function needles(value: string): string[] {
 /**
  * Every place a secret or token shows where it must not: any line the process
  * printed (as is, and with workflow-command escapes undone) but the
- * ::add-mask:: lines that register it, and the output, env and state files,
- * names included (tokens only in their TOKEN_PLACES). A value counts in any of
- * its echoed forms and by any PIECE-long part.
+ * ::add-mask:: lines that register it, the output, env, state and path files,
+ * names included, and every file left in RUNNER_TEMP (tokens only in their
+ * TOKEN_PLACES). A value counts in any of its echoed forms and by any
+ * PIECE-long part.
  */
 export function findLeaks(
   result: RunResult,
@@ -307,11 +434,17 @@ export function findLeaks(
 ): string[] {
   const leaks: string[] = [];
   const streams = { stdout: runnerLines(result.stdout), stderr: runnerLines(result.stderr) };
-  const files = {
-    output: { label: 'output', entries: result.outputs, raw: result.files.output },
-    env: { label: 'GITHUB_ENV', entries: result.exportedEnv, raw: result.files.env },
-    state: { label: 'GITHUB_STATE', entries: result.state, raw: result.files.state },
-  };
+  const files: { label: string; placed: string | undefined; raw: string }[] = [
+    { label: 'output', placed: result.outputs[TOKEN_PLACES.output], raw: result.files.output },
+    { label: 'GITHUB_ENV', placed: result.exportedEnv[TOKEN_PLACES.env], raw: result.files.env },
+    { label: 'GITHUB_STATE', placed: result.state[TOKEN_PLACES.state], raw: result.files.state },
+    { label: 'GITHUB_PATH', placed: undefined, raw: result.files.path },
+    ...Object.entries(result.tempFiles).map(([name, raw]) => ({
+      label: `RUNNER_TEMP/${name}`,
+      placed: name === SESSION_FILE ? sessionToken(raw) : undefined,
+      raw,
+    })),
+  ];
   const check = (value: string, kind: 'secret' | 'token'): void => {
     if (value === '') return;
     const shows = (text: string): boolean => needles(value).some((needle) => text.includes(needle));
@@ -322,9 +455,8 @@ export function findLeaks(
         if (shows(line) || shows(unescapeCommandValue(line))) leaks.push(`${kind} on ${stream} line ${index + 1}`);
       });
     }
-    for (const [file, { label, entries, raw }] of Object.entries(files)) {
+    for (const { label, placed, raw } of files) {
       // A token in its own place is left out of the search for every token: all share a header.
-      const placed = entries[TOKEN_PLACES[file as keyof typeof TOKEN_PLACES]];
       const rest = placed !== undefined && values.tokens.includes(placed) ? raw.replace(placed, '') : raw;
       if (shows(rest)) leaks.push(`${kind} in ${label}`);
     }
