@@ -1,7 +1,8 @@
 // The cache service emulator on its own, over real sockets: the twirp
 // methods (v2), the REST calls (v1, GHES), the signed blob URLs and the
-// CONNECT tunnel to them, the matching of keys, the faults, and archiveOf.
-import { execFile, execFileSync } from 'node:child_process';
+// CONNECT tunnel to them, the matching of keys, the faults, archiveOf, and
+// the archives of cache-archives.ts as the real tar, zstd and Node read them.
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -9,6 +10,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HttpClient } from '@actions/http-client';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  BIG_WINDOW_LOG,
+  TWO_GIB,
+  absolutePathArchive,
+  bigWindowArchive,
+  dotDotArchive,
+  memberName,
+  plainArchive,
+  symlinkThroughArchive,
+  zstdBomb,
+} from '../testbed/cache-archives.js';
 import {
   BLOB_HOST,
   CacheService,
@@ -18,7 +30,9 @@ import {
   V1_ACCEPT,
   archiveOf,
 } from '../testbed/cache-service.js';
-import { ROOT } from '../testbed/runner.js';
+import { ROOT, actionNodeBinary } from '../testbed/runner.js';
+import { tarArchive, tarHeader } from '../testbed/tar-builder.js';
+import { ZSTD_MAGIC, rawBlocks, rleBlocks, zstdFrame } from '../testbed/zstd-frames.js';
 
 let service: CacheService;
 
@@ -285,6 +299,7 @@ describe('archiveOf', () => {
       });
       // Named relative to GITHUB_WORKSPACE, as the library names every path.
       expect(listing.trim()).toBe('../../_temp/dir/file');
+      expect(memberName(file, workspace)).toBe(listing.trim());
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -801,6 +816,166 @@ describe("@actions/cache's own saveCache and restoreCache against v1 (GHES)", ()
     expect(stdout).toContain('::warning::Failed to restore: cache read denied: token has no readable scopes');
     expect(stdout).toContain(
       '::warning::Failed to save: Unable to reserve cache with key k-1. More details: cache write denied: token has no writable scopes',
+    );
+  });
+
+  it("restores the path-escaping archives with tar -P, writing outside the runner's directories (issue 15)", async () => {
+    v1 = await CacheService.start({ protocol: 'v1' });
+    const outside = path.join(runner.root, 'outside');
+    mkdirSync(outside);
+    const { version, archive } = await archiveOf(runner.valueFile, 'value', runner);
+    // The compression the library chose (zstd when the CLI is there) is the one it extracts with.
+    const compression = archive.subarray(0, 4).equals(ZSTD_MAGIC) ? 'zstd' : 'gzip';
+    v1.plant('escape-absolute', version, absolutePathArchive(path.join(outside, 'absolute.js'), 'A', compression));
+    const dotDot = memberName(path.join(outside, 'dotdot.js'), runner.workspace);
+    expect(dotDot).toBe('../../../outside/dotdot.js');
+    v1.plant('escape-dotdot', version, dotDotArchive(dotDot, 'D', compression));
+    v1.plant('escape-symlink', version, symlinkThroughArchive('link', outside, 'symlink.js', 'S', compression));
+    const { result } = await runLibrary(
+      'const keys = [];' +
+        'for (const key of ["escape-absolute", "escape-dotdot", "escape-symlink"])' +
+        '  keys.push(await cache.restoreCache([process.env.VALUE], key, []));' +
+        'result(keys);',
+      stepEnv(v1),
+    );
+    expect(result).toEqual(['escape-absolute', 'escape-dotdot', 'escape-symlink']);
+    expect(
+      ['absolute.js', 'dotdot.js', 'symlink.js'].map((name) => readFileSync(path.join(outside, name), 'utf8')),
+    ).toEqual(['A', 'D', 'S']);
+  });
+});
+
+/** `text` as a regular expression that matches it literally. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('the archives of cache-archives.ts, as the real tar, zstd and Node read them', () => {
+  const VALUE_MEMBER = '../../_temp/fusion-token-cache/value';
+  const POST_JS = '/home/runner/work/_actions/org/fusion-token-action/v1/dist/post.js';
+  const listing = (archive: Buffer, flag: string): string[] =>
+    execFileSync('tar', ['-tv', '-P', flag, '-f', '-'], { input: archive, encoding: 'utf8' }).trim().split('\n');
+
+  it('lists an absolute member, a ../ member, and a symlink followed by a file through it', () => {
+    expect(listing(absolutePathArchive(POST_JS, 'planted'), '-z')).toEqual([
+      expect.stringMatching(new RegExp(`^-rw-r--r-- .* 7 .* ${literal(POST_JS)}$`)),
+    ]);
+    expect(
+      listing(dotDotArchive('../../../_actions/org/fusion-token-action/v1/dist/post.js', 'planted'), '-z'),
+    ).toEqual([
+      expect.stringMatching(/^-rw-r--r-- .* \.\.\/\.\.\/\.\.\/_actions\/org\/fusion-token-action\/v1\/dist\/post\.js$/),
+    ]);
+    expect(listing(symlinkThroughArchive('link', path.dirname(POST_JS), 'post.js', 'planted'), '-z')).toEqual([
+      expect.stringMatching(new RegExp(`^lrwxrwxrwx .* link -> ${literal(path.dirname(POST_JS))}$`)),
+      expect.stringMatching(/^-rw-r--r-- .* link\/post\.js$/),
+    ]);
+    expect(listing(absolutePathArchive(POST_JS, 'planted', 'zstd'), '--zstd')).toHaveLength(1);
+    expect(() => absolutePathArchive('dist/post.js', 'x')).toThrow('not an absolute path: dist/post.js');
+    expect(() => dotDotArchive('dist/post.js', 'x')).toThrow('no ../ in dist/post.js');
+  });
+
+  it.each([
+    ['gzip', '-z'],
+    ['zstd', '--zstd'],
+  ] as const)('builds a plain %s archive of one member, as tar --posix writes it', (compression, flag) => {
+    expect(memberName('/home/runner/work/_temp/fusion-token-cache/value', '/home/runner/work/repo/repo')).toBe(
+      VALUE_MEMBER,
+    );
+    const archive = plainArchive(VALUE_MEMBER, 'fta1.sealed', compression);
+    expect(listing(archive, flag)).toEqual([
+      expect.stringMatching(new RegExp(`^-rw-r--r-- .* 11 .* ${literal(VALUE_MEMBER)}$`)),
+    ]);
+    expect(execFileSync('tar', ['-xO', '-P', flag, '-f', '-'], { input: archive, encoding: 'utf8' })).toBe(
+      'fta1.sealed',
+    );
+    const tar = execFileSync(compression === 'gzip' ? 'gzip' : 'zstd', ['-d', '-c'], { input: archive });
+    // A pax header first (typeflag 'x', under GNU tar's PaxHeaders name), holding the times.
+    expect([tar.subarray(156, 157).toString(), tar.subarray(0, 100).toString().replace(/\0+$/, '')]).toEqual([
+      'x',
+      '../../_temp/fusion-token-cache/PaxHeaders/value',
+    ]);
+    expect(tar.subarray(512, 1024).toString()).toMatch(/^\d+ mtime=\d+\n\d+ atime=\d+\n\d+ ctime=\d+\n/);
+  });
+
+  it('builds a zstd bomb: about 64 KiB, a tar header naming the real file and declaring 2 GiB, then the zeros', () => {
+    const bomb = zstdBomb(VALUE_MEMBER);
+    expect(bomb.length).toBeGreaterThan(60 * 1024);
+    expect(bomb.length).toBeLessThan(70 * 1024);
+    // tar complains that the archive is cut short; the header it read comes first.
+    const head = spawnSync('sh', ['-c', 'zstd -d -c | head -c 1024 | tar -tv -P -f -'], {
+      input: bomb,
+      encoding: 'utf8',
+    });
+    expect(head.stdout).toMatch(new RegExp(`^-rw-r--r-- .* ${TWO_GIB} .* ${literal(VALUE_MEMBER)}\n`));
+    const size = execFileSync('sh', ['-c', 'zstd -d -c | wc -c'], { input: bomb, encoding: 'utf8' });
+    expect(Number(size.trim())).toBe(512 + TWO_GIB + 1024);
+    const small = zstdBomb(VALUE_MEMBER, 1000);
+    expect(listing(small, '--zstd')).toEqual([expect.stringMatching(/ 1000 /)]);
+    const zeros = execFileSync('tar', ['-xO', '-P', '--zstd', '-f', '-'], { input: small });
+    expect(zeros.equals(Buffer.alloc(1000))).toBe(true);
+  });
+
+  it('builds a frame asking for a 128 MiB window: zstd -lv shows it, Node 24 refuses it under ZSTD_d_windowLogMax 23', () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'big-window-'));
+    try {
+      const big = path.join(scratch, 'big.tzst');
+      const plain = path.join(scratch, 'plain.tzst');
+      writeFileSync(big, bigWindowArchive(VALUE_MEMBER, 'fta1.sealed'));
+      writeFileSync(plain, plainArchive(VALUE_MEMBER, 'fta1.sealed', 'zstd'));
+      expect(2 ** BIG_WINDOW_LOG).toBe(134217728);
+      // stderr ignored: zstd -lv prints its banner there.
+      const frameInfo = (file: string): string =>
+        execFileSync('zstd', ['-lv', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(frameInfo(big)).toContain('Window Size: 128 MiB (134217728 B)');
+      expect(frameInfo(plain)).toContain('Window Size: 128 KiB (131072 B)');
+      const script =
+        'const zlib = require("node:zlib"); const fs = require("node:fs");' +
+        'const read = (file, params) => { try { return zlib.zstdDecompressSync(fs.readFileSync(file), { params }).length; }' +
+        ' catch (error) { return error.code; } };' +
+        'const bounded = { [zlib.constants.ZSTD_d_windowLogMax]: 23 };' +
+        'console.log(JSON.stringify([read(process.argv[1], bounded), read(process.argv[1], {}), read(process.argv[2], bounded)]));';
+      const answer = execFileSync(actionNodeBinary(), ['-e', script, big, plain], { encoding: 'utf8' });
+      // The bounded read refuses the big window only; unbounded, the same frame is a valid 3 KiB tar.
+      expect(JSON.parse(answer)).toEqual(['ZSTD_error_frameParameter_windowTooLarge', 3072, 3072]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('writes names too long for ustar through pax records, splits long paths at a slash, and bounds sizes', () => {
+    const deep = `dir/${'v'.repeat(120)}`;
+    const longTarget = `/${'t'.repeat(120)}`;
+    const tar = tarArchive([
+      { type: 'directory', name: 'dir' },
+      { type: 'file', name: deep, contents: 'deep' },
+      { type: 'symlink', name: 'link', target: longTarget },
+      { type: 'file', name: `${'p'.repeat(120)}/value`, contents: 'split' },
+    ]);
+    const lines = execFileSync('tar', ['-tv', '-P', '-f', '-'], { input: tar, encoding: 'utf8' }).trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^drwxr-xr-x .* dir\/$/),
+      expect.stringMatching(new RegExp(` 4 .* ${deep}$`)),
+      expect.stringMatching(new RegExp(`^lrwxrwxrwx .* link -> ${longTarget}$`)),
+      expect.stringMatching(new RegExp(` 5 .* ${'p'.repeat(120)}/value$`)),
+    ]);
+    // The split name needs no pax header: a ustar prefix holds its directory.
+    const headers = [0, 512, 1536, 2560, 3584, 4096].map((offset) =>
+      tar.subarray(offset + 156, offset + 157).toString(),
+    );
+    expect(headers).toEqual(['5', 'x', '0', 'x', '2', '0']);
+    expect(() => tarHeader({ name: 'x', typeflag: '0', size: 2 ** 33 })).toThrow('a ustar size is 0 to 8589934591');
+    expect(() => tarHeader({ name: 'n'.repeat(101), typeflag: '0', size: 0 })).toThrow('needs a pax header');
+  });
+
+  it('builds zstd frames that zstd -d reads back byte for byte, and refuses windows and blocks out of bounds', () => {
+    const data = randomBytes(300_000);
+    const frame = zstdFrame([...rawBlocks(data), ...rleBlocks(7, 200_000)]);
+    const out = execFileSync('zstd', ['-d', '-c'], { input: frame, maxBuffer: 1 << 20 });
+    expect(out.equals(Buffer.concat([data, Buffer.alloc(200_000, 7)]))).toBe(true);
+    expect(execFileSync('zstd', ['-d', '-c'], { input: zstdFrame([]) }).length).toBe(0);
+    expect(() => zstdFrame([], 9)).toThrow('a zstd window log is 10 to 41, not 9');
+    expect(() => zstdFrame(rawBlocks(Buffer.alloc(2048)), 10)).toThrow(
+      'a block regenerates at most 1024 bytes here, not 2048',
     );
   });
 });
