@@ -3,7 +3,7 @@
 // ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_SERVICE_V2 pointing at the cache
 // service emulator, which @actions/cache talks to over real sockets.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -173,7 +173,9 @@ describe('the cache never fails the step', () => {
       expect(result.outputs['source']).toBe('minted');
       expect(ims.requests).toHaveLength(1);
       expect(warnings(result)).toEqual([
-        expect.stringMatching(/^Warning: Could not read the Actions cache: .+\. Asking IMS instead\.$/),
+        expect.stringMatching(
+          /^Warning: Could not read the Actions cache: .+\. Asking IMS instead\.( If this repeats, delete the entry: gh cache delete \S+, or the repository's Actions > Caches page\.)?$/,
+        ),
       ]);
     },
     60_000,
@@ -239,7 +241,7 @@ describe('the cache never fails the step', () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs['source']).toBe('minted');
     expect(warnings(result)).toEqual([
-      `Warning: The cached token ${key} does not open with the client secret for this repository, client, IMS and scopes: it was sealed with another client secret, or forged; it is not used, and a new token will replace it.`,
+      `Warning: The cached token ${key} does not open with the client secret for this repository, client, IMS and scopes: it was sealed with another client secret, or forged; it is not used, and a new token is minted. If this repeats, delete the entry: gh cache delete ${key}, or the repository's Actions > Caches page.`,
     ]);
     expect(service.entries()).toHaveLength(2);
     expect((await run()).outputs['source']).toBe('cache');
@@ -332,6 +334,67 @@ describe('when IMS is down', () => {
   });
 });
 
+describe('on GitHub Enterprise Server (cache service v1)', () => {
+  let ghes: CacheService;
+  beforeAll(async () => {
+    ghes = await CacheService.start({ protocol: 'v1' });
+  });
+  afterEach(() => ghes.reset());
+  afterAll(() => ghes.close());
+  const onGhes = (): Record<string, string> => ({ ...ghes.env(), ...directories });
+
+  it('run 1 mints and saves; run 2 reuses it with no IMS request', async () => {
+    const first = await run({}, onGhes());
+    expect(first.outputs['source']).toBe('minted');
+    expect(ghes.entries().map((entry) => entry.key)).toEqual([expect.stringMatching(KEY)]);
+    const second = await run({}, onGhes());
+    expect(second.outputs['source']).toBe('cache');
+    expect(second.outputs['access-token']).toBe(first.outputs['access-token']);
+    expect(ims.requests).toHaveLength(1);
+    expect(warnings(second)).toEqual([]);
+    expect(ghes.count('getCacheEntry')).toBe(2);
+    expect(service.requests).toEqual([]);
+  });
+
+  it.each([
+    ['a 500 on lookups', 'getCacheEntry', { kind: 'status', status: 500 }, /HTTP 500/],
+    ['a read the runner forbids', 'getCacheEntry', { kind: 'deny' }, /cache read denied/],
+    ['a lookup that hangs', 'getCacheEntry', { kind: 'hang' }, /no result within 15 s/],
+    ['a corrupt archive', 'download', { kind: 'corrupt' }, /is not a cache archive/],
+  ] as const)(
+    '%s: one warning, a minted token, saved for the next run',
+    async (_what, operation, fault, reason) => {
+      if (operation === 'download') await run({}, onGhes());
+      ims.reset();
+      ghes.fail(operation, fault, 1);
+      const result = await run({}, onGhes(), 45_000);
+      expect(result.exitCode).toBe(0);
+      expect(result.outputs['source']).toBe('minted');
+      expect(ims.requests).toHaveLength(1);
+      expect(warnings(result)).toEqual([expect.stringMatching(/^Warning: Could not read the Actions cache: /)]);
+      expect(warnings(result)[0]).toMatch(reason);
+      // A lookup that failed never keeps the fresh token from being saved.
+      const next = await run({}, onGhes());
+      expect(next.outputs['source']).toBe('cache');
+      expect(next.outputs['access-token']).toBe(result.outputs['access-token']);
+    },
+    60_000,
+  );
+
+  it('a save the service refuses: one warning, and the step keeps the token it minted', async () => {
+    ghes.fail('reserveCache', { kind: 'status', status: 500 });
+    const result = await run({}, onGhes(), 45_000);
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs['source']).toBe('minted');
+    expect(warnings(result)).toEqual([
+      expect.stringMatching(
+        /^Warning: Could not save the sealed token in the Actions cache: .+\. This step has its token;/,
+      ),
+    ]);
+    expect(ghes.entries().filter((entry) => entry.finalized)).toEqual([]);
+  }, 60_000);
+});
+
 describe('the default path', () => {
   it('never loads the cache code: the main bundle runs without its chunks, and cache: true needs them', async () => {
     const chunks = readdirSync(path.join(ROOT, 'dist')).filter((name) => /^\d+\.index\.js$/.test(name));
@@ -357,6 +420,58 @@ describe('the default path', () => {
       expect.stringMatching(
         /^Warning: The Actions cache code could not be loaded \(Cannot find module .*\): the token is not cached\./,
       ),
+    ]);
+  });
+
+  it('a cache hit never loads @actions/cache: it runs without the library chunk, which only a save needs', async () => {
+    const chunks = readdirSync(path.join(ROOT, 'dist')).filter((name) => /^\d+\.index\.js$/.test(name));
+    const library = chunks.filter((name) =>
+      readFileSync(path.join(ROOT, 'dist', name), 'utf8').includes('CacheServiceClientJSON'),
+    );
+    expect(library).toHaveLength(1);
+    const bare = path.join(root, 'dist-without-library');
+    mkdirSync(bare);
+    for (const file of ['index.js', 'package.json', ...chunks.filter((name) => !library.includes(name))]) {
+      copyFileSync(path.join(ROOT, 'dist', file), path.join(bare, file));
+    }
+    const entry = path.join(bare, 'index.js');
+    await run();
+    ims.reset();
+    const hit = await runAudited(
+      {
+        inputs: {
+          'client-id': CLIENT.clientId,
+          'client-secret': CLIENT.clientSecret,
+          'ims-url': ims.url,
+          cache: 'true',
+        },
+        entry,
+        env: { ...service.env(), ...directories },
+      },
+      { emulators: [ims], secrets: [CLIENT.clientSecret] },
+    );
+    expect(hit.exitCode).toBe(0);
+    expect(hit.outputs['source']).toBe('cache');
+    expect(warnings(hit)).toEqual([]);
+    expect(ims.requests).toHaveLength(0);
+    // The save does need it: without it, a minted token is not cached, with one warning.
+    service.reset();
+    const miss = await runAudited(
+      {
+        inputs: {
+          'client-id': CLIENT.clientId,
+          'client-secret': CLIENT.clientSecret,
+          'ims-url': ims.url,
+          cache: 'true',
+        },
+        entry,
+        env: { ...service.env(), ...directories },
+      },
+      { emulators: [ims], secrets: [CLIENT.clientSecret] },
+    );
+    expect(miss.outputs['source']).toBe('minted');
+    expect(warnings(miss)).toEqual([
+      expect.stringMatching(/^Warning: Could not save the sealed token in the Actions cache: Cannot find module /),
     ]);
   });
 });
