@@ -74,6 +74,8 @@ export interface RecordedRequest {
 export interface IssuedRecord {
   readonly clientId: string;
   readonly accessToken: string;
+  /** When the token expires, in ms since the epoch, as the answer's expires_in says. */
+  readonly expiresAt?: number;
 }
 
 function base64url(value: unknown): string {
@@ -329,7 +331,7 @@ export class ImsEmulator {
       return;
     }
     const accessToken = makeAccessToken(clientId, requested, Date.now());
-    this.issued.push({ clientId, accessToken });
+    this.issued.push({ clientId, accessToken, expiresAt: Date.now() + expiresIn * 1000 });
     send(
       res,
       200,
