@@ -32,8 +32,6 @@
 
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import {
   type LastPage,
   type ListSpec,
@@ -61,7 +59,7 @@ import {
   seedFusionData,
 } from './fusion-seed.js';
 import { XLSX_TYPE, workbook } from './fusion-xlsx.js';
-import { listenOnLoopback } from './loopback.js';
+import { LoopbackService } from './loopback.js';
 import type { ServerCertificate } from './tls.js';
 
 /** A token the gateway accepts, for the client it was issued to, until expiresAt (ms since the epoch). */
@@ -237,25 +235,7 @@ const HOOK_FIELDS: Readonly<Record<string, (hook: Hook) => unknown>> = {
   automationId: (hook) => hook.automation?.id,
 };
 
-const ACTIVITY_SPEC: ListSpec<ActivityLog> = {
-  resource: 'activity-logs',
-  orderFields: ['timestamp'],
-  propertyFields: [
-    'timestamp',
-    'messageId',
-    'userId',
-    'userName',
-    'teamId',
-    'teamName',
-    'entity',
-    'entityId',
-    'action',
-    'message',
-  ],
-  defaultOrder: '-timestamp',
-  key: (log) => log.messageId,
-};
-
+/** The columns of the activity-log export: every field of ActivityLog, in its order. */
 const ACTIVITY_COLUMNS = [
   'timestamp',
   'messageId',
@@ -269,6 +249,15 @@ const ACTIVITY_COLUMNS = [
   'action',
   'message',
 ] as const;
+
+const ACTIVITY_SPEC: ListSpec<ActivityLog> = {
+  resource: 'activity-logs',
+  orderFields: ['timestamp'],
+  // The document lets every field but orgId be filtered.
+  propertyFields: ACTIVITY_COLUMNS.filter((column) => column !== 'orgId'),
+  defaultOrder: '-timestamp',
+  key: (log) => log.messageId,
+};
 
 function withoutKeys<T extends object, K extends keyof T>(item: T, keys: readonly K[]): Omit<T, K> {
   const copy = { ...item };
@@ -383,49 +372,25 @@ function streamJson(
   pump();
 }
 
-export class FusionEmulator {
+/** The emulator on 127.0.0.1: its `url` (or urlFor a host name) is the fusion-url; the API is under /api/v3/. */
+export class FusionEmulator extends LoopbackService {
   readonly requests: FusionRequest[] = [];
-  /** TCP connections accepted, answered or not. */
-  connections = 0;
   private dataSet: FusionData;
   private readonly accepted = new Map<string, IssuedToken>();
   private readonly withoutApi: Set<string>;
   private readonly faults: { fault: FusionFault; match: FaultMatch; remaining: number }[] = [];
   private admin: boolean;
-  private stop: () => Promise<void> = async () => {};
-
-  private constructor(
-    private readonly server: http.Server,
-    private readonly options: FusionEmulatorOptions,
-  ) {
+  private constructor(private readonly options: FusionEmulatorOptions) {
+    super();
     this.dataSet = seedFusionData(options.scenarios);
     this.withoutApi = new Set(options.withoutFusionApi ?? []);
     this.admin = options.admin ?? true;
   }
 
   static async start(options: FusionEmulatorOptions = {}): Promise<FusionEmulator> {
-    const server = options.tls ? https.createServer({ ...options.tls }) : http.createServer();
-    const emulator = new FusionEmulator(server, options);
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => emulator.handle(req, res));
-    server.on('connection', () => emulator.connections++);
-    // A client that refuses the certificate is not the emulator's error.
-    server.on('tlsClientError', () => {});
-    emulator.stop = await listenOnLoopback(server, options.port);
+    const emulator = new FusionEmulator(options);
+    await emulator.listen(options);
     return emulator;
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  /** The base URL (fusion-url) under another host name than 127.0.0.1, e.g. one a proxy resolves. */
-  urlFor(host: string): string {
-    return `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
-  }
-
-  /** The base URL to give as fusion-url; the API is under /api/v3/. */
-  get url(): string {
-    return this.urlFor('127.0.0.1');
   }
 
   /** The seeded organization's numeric ID, as x-organization-id carries it. */
@@ -498,11 +463,7 @@ export class FusionEmulator {
     for (const clientId of this.options.withoutFusionApi ?? []) this.withoutApi.add(clientId);
   }
 
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected override handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {

@@ -3,6 +3,7 @@
 // Shaped like the schemas of Adobe's OpenAPI document for the Fusion API (v3).
 // Deterministic: the same options give the same data, so that tests can
 // compute what they expect from it. Pure: no clock, no randomness, no I/O.
+import { seededRandom } from './seeded-random.js';
 
 /** The seeded organization: its numeric ID (x-organization-id), region (x-gw-region) and IMS org. */
 export const SEED_ORG = { id: 2245, region: 'or2', imsOrgId: '7E1F2C3D4B5A69870A495E3F@AdobeOrg' } as const;
@@ -188,21 +189,9 @@ export interface FusionData {
   nextFolderId: number;
 }
 
-/** mulberry32: a small seeded generator, so the data is the same on every run. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 32 lowercase hex characters, from a number (hook udids, execution IDs). */
 function hex32(seed: number): string {
-  const next = generator(seed);
+  const next = seededRandom(seed);
   let text = '';
   while (text.length < 32) text += Math.floor(next() * 16).toString(16);
   return text;
@@ -350,7 +339,7 @@ function module(id: number, name: string, parameters: Record<string, number>, ma
 
 /** The scenario with 1-based `index`, its blueprint built from the team's resources. */
 function scenario(index: number, all: { connections: Connection[]; hooks: Hook[]; folders: Folder[] }): Scenario {
-  const next = generator(index * 7919);
+  const next = seededRandom(index * 7919);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const id = FIRST_SCENARIO_ID + index - 1;
   const teamId = index % 3 === 0 ? 304 : 88;
@@ -431,7 +420,7 @@ function executionsOf(owner: Scenario, kind: 'scenario' | 'dlq', kindId: string,
   const records: ExecutionRecord[] = [];
   for (let n = 0; n < count; n++) {
     const seed = owner.id * 1000 + n + (kind === 'dlq' ? 500 : 0);
-    const next = generator(seed);
+    const next = seededRandom(seed);
     const checkRun = kind === 'scenario' && n % 6 === 5;
     const status = checkRun ? 1 : (([1, 1, 1, 2, 3, 1, 0] as const)[n % 7] as 0 | 1 | 2 | 3);
     const modules = owner.blueprint.flow.map((step) => ({
