@@ -1104,6 +1104,12 @@ describe('faults', () => {
     expect([temporary.status, temporary.headers['location']]).toEqual([307, 'http://127.0.0.2:9/x']);
   });
 
+  it('refuses a fault it could not carry out when it is scripted', () => {
+    expect(() => fusion.fault({ kind: 'huge', bytes: 10 })).toThrow(/at least 25 bytes/);
+    expect(() => fusion.fault({ kind: 'slow', bytes: 100, chunkBytes: 0, everyMs: 10 })).toThrow(/chunkBytes/);
+    expect(() => fusion.fault({ kind: 'stall', bytes: 100, afterBytes: 100, pauseMs: 10 })).toThrow(/afterBytes/);
+  });
+
   it('forgets faults, requests and changes on reset', async () => {
     await call('/api/v3/folders', { body: JSON.stringify({ teamId: 88, name: 'Gone after reset' }) });
     expect(fusion.data.folders.map((folder) => folder.name)).toContain('Gone after reset');

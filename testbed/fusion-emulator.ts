@@ -29,6 +29,14 @@
 // tokens an ImsEmulator issued and did not revoke) and accept(). Faults, for
 // the next N requests (optionally of one path or method), come before the
 // gateway, as a load balancer's would: see FusionFault.
+//
+//   const fusion = await FusionEmulator.start({ tokens: tokensOf(ims) }); // { tls } for HTTPS
+//   fusion.inputs()     // { 'fusion-url', 'fusion-org-id', 'fusion-region' } for the action
+//   fusion.teamIds      // [88, 304]: the teamId that hooks, data stores and folders want
+//   fusion.fault({ kind: 'status', status: 429, retryAfter: '1' }, { times: 2, path: '/api/v3/scenarios' });
+//   fusion.requests     // method, path, rawQuery, query, headers, body, at, status, fault
+//   fusion.data         // the organization as it stands, to compute what to expect
+//   fusion.reset(); await fusion.close();
 
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
@@ -380,6 +388,7 @@ export class FusionEmulator extends LoopbackService {
   private readonly withoutApi: Set<string>;
   private readonly faults: { fault: FusionFault; match: FaultMatch; remaining: number }[] = [];
   private admin: boolean;
+
   private constructor(private readonly options: FusionEmulatorOptions) {
     super();
     this.dataSet = seedFusionData(options.scenarios);
@@ -446,6 +455,16 @@ export class FusionEmulator extends LoopbackService {
 
   /** The next matching requests (`times`, 1 by default; Infinity for all) get `fault`; faults queue in order. */
   fault(fault: FusionFault, match: FaultMatch = {}): void {
+    // A bad plan fails here, in the test that made it, not later inside the server.
+    if ('bytes' in fault && !(Number.isInteger(fault.bytes) && fault.bytes >= 25)) {
+      throw new Error(`a ${fault.kind} body is valid JSON of at least 25 bytes; got bytes ${fault.bytes}`);
+    }
+    if (fault.kind === 'slow' && !(fault.chunkBytes >= 1 && fault.everyMs >= 0)) {
+      throw new Error('a slow body needs chunkBytes of at least 1 and everyMs of at least 0');
+    }
+    if (fault.kind === 'stall' && !(fault.afterBytes >= 0 && fault.afterBytes < fault.bytes && fault.pauseMs >= 0)) {
+      throw new Error('a stall pauses after afterBytes, from 0 to less than bytes, for pauseMs of at least 0');
+    }
     this.faults.push({ fault, match, remaining: match.times ?? 1 });
   }
 
