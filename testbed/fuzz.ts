@@ -3,18 +3,9 @@
 // failing case can be replayed: FUZZ_SEED=<seed> npm test.
 import { expect } from '@jest/globals';
 import { INPUT_DEFAULTS, INPUT_NAMES, type InputName, parseInputs, tokenUrl } from '../src/inputs.js';
+import { seededRandom } from './seeded-random.js';
 
-/** mulberry32: a small, fast, seedable PRNG returning numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export function fuzzSeed(): number {
   const fromEnv = Number(process.env['FUZZ_SEED']);

@@ -6,10 +6,8 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { ServerCertificate } from './tls.js';
-import { listenOnLoopback } from './loopback.js';
+import { LoopbackService } from './loopback.js';
 
 export const TOKEN_PATH = '/ims/token/v3';
 export const INVALIDATE_PATH = '/ims/invalidate_token/v2';
@@ -74,6 +72,8 @@ export interface RecordedRequest {
 export interface IssuedRecord {
   readonly clientId: string;
   readonly accessToken: string;
+  /** When the token expires, in ms since the epoch, as the answer's expires_in says. */
+  readonly expiresAt?: number;
 }
 
 function base64url(value: unknown): string {
@@ -100,49 +100,28 @@ export function makeAccessToken(clientId: string, scopes: readonly string[], now
   return `${base64url(header)}.${base64url(payload)}.${randomBytes(64).toString('base64url')}`;
 }
 
-export class ImsEmulator {
+/** The emulator on 127.0.0.1: its `url` (or urlFor a host name) is what the action takes as ims-url. */
+export class ImsEmulator extends LoopbackService {
   readonly requests: RecordedRequest[] = [];
   readonly issued: IssuedRecord[] = [];
   /** Tokens invalidated through INVALIDATE_PATH. */
   readonly revoked: string[] = [];
   private readonly clients = new Map<string, EmulatorClient>();
   private readonly script: Behaviour[] = [];
-  /** TCP connections accepted, answered or not (a failed TLS handshake counts too). */
-  connections = 0;
   /** Token requests answered 429 by the rate limit. */
   throttled = 0;
-  private stop: () => Promise<void> = async () => {};
   private readonly admitted: number[] = [];
   private fallback: Behaviour = { kind: 'ims' };
 
-  private constructor(
-    private readonly server: http.Server,
-    private readonly options: EmulatorOptions,
-  ) {}
+  private constructor(private readonly options: EmulatorOptions) {
+    super();
+  }
 
   static async start(clients: readonly EmulatorClient[] = [], options: EmulatorOptions = {}): Promise<ImsEmulator> {
-    const server = options.tls ? https.createServer({ ...options.tls }) : http.createServer();
-    const emulator = new ImsEmulator(server, options);
+    const emulator = new ImsEmulator(options);
     for (const client of clients) emulator.addClient(client);
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => emulator.handle(req, res));
-    server.on('connection', () => emulator.connections++);
-    // A client that refuses the certificate is not the emulator's error.
-    server.on('tlsClientError', () => {});
-    emulator.stop = await listenOnLoopback(server, options.port);
+    await emulator.listen(options);
     return emulator;
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  /** The base URL to give the action as ims-url: on 127.0.0.1, or under another host name. */
-  urlFor(host: string): string {
-    return `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
-  }
-
-  get url(): string {
-    return this.urlFor('127.0.0.1');
   }
 
   addClient(client: EmulatorClient): void {
@@ -170,11 +149,7 @@ export class ImsEmulator {
     this.fallback = { kind: 'ims' };
   }
 
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected override handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -329,7 +304,7 @@ export class ImsEmulator {
       return;
     }
     const accessToken = makeAccessToken(clientId, requested, Date.now());
-    this.issued.push({ clientId, accessToken });
+    this.issued.push({ clientId, accessToken, expiresAt: Date.now() + expiresIn * 1000 });
     send(
       res,
       200,
