@@ -28379,6 +28379,7 @@ module.exports = {
 /* harmony export */   eo: () => (/* binding */ secretForms),
 /* harmony export */   hD: () => (/* binding */ quote)
 /* harmony export */ });
+/* unused harmony export maskPieces */
 // Showing untrusted text in a log line, and the forms a secret can take when
 // something echoes it. Pure.
 // Control, format (zero-width, bidi overrides) and line/paragraph separators:
@@ -28428,6 +28429,34 @@ function formatDuration(seconds) {
         return `${Math.floor(seconds)} s`;
     const hours = Math.floor(minutes / 60);
     return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
+/**
+ * The text with every run of at least `minimum` characters that also occurs
+ * in one of `values` replaced by `mask`: an answer that echoes a cut-off or
+ * split copy of a token shows none of it. Overlapping and adjacent runs merge
+ * into one mask.
+ */
+function maskPieces(text, values, minimum, mask = '***') {
+    const pieces = new Set();
+    for (const value of values) {
+        for (let start = 0; start + minimum <= value.length; start++)
+            pieces.add(value.slice(start, start + minimum));
+    }
+    if (pieces.size === 0)
+        return text;
+    const covered = new Uint8Array(text.length);
+    for (let start = 0; start + minimum <= text.length; start++) {
+        if (pieces.has(text.slice(start, start + minimum)))
+            covered.fill(1, start, start + minimum);
+    }
+    let result = '';
+    for (let index = 0; index < text.length; index++) {
+        if (covered[index] === 0)
+            result += text[index];
+        else if (index === 0 || covered[index - 1] === 0)
+            result += mask;
+    }
+    return result;
 }
 
 
