@@ -31699,14 +31699,6 @@ function secretForms(secret) {
         ]),
     ];
 }
-/** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
-function formatDuration(seconds) {
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 1)
-        return `${Math.floor(seconds)} s`;
-    const hours = Math.floor(minutes / 60);
-    return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
-}
 /**
  * The text with every run of at least `minimum` characters that also occurs
  * in one of `values` replaced by `mask`: an answer that echoes a cut-off or
@@ -31734,6 +31726,14 @@ function maskPieces(text, values, minimum, mask = '***') {
             result += mask;
     }
     return result;
+}
+/** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
+function formatDuration(seconds) {
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 1)
+        return `${Math.floor(seconds)} s`;
+    const hours = Math.floor(minutes / 60);
+    return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts

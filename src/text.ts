@@ -45,14 +45,6 @@ export function secretForms(secret: string): string[] {
   ];
 }
 
-/** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
-export function formatDuration(seconds: number): string {
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 1) return `${Math.floor(seconds)} s`;
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
-}
-
 /**
  * The text with every run of at least `minimum` characters that also occurs
  * in one of `values` replaced by `mask`: an answer that echoes a cut-off or
@@ -75,4 +67,12 @@ export function maskPieces(text: string, values: readonly string[], minimum: num
     else if (index === 0 || covered[index - 1] === 0) result += mask;
   }
   return result;
+}
+
+/** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 1) return `${Math.floor(seconds)} s`;
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
