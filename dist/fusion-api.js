@@ -28689,6 +28689,7 @@ function retryDelayMs(retry, requestedMs, random) {
 /* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   km: () => (/* binding */ maskPieces)
 /* harmony export */ });
+/* unused harmony export errorText */
 // Showing untrusted text in a log line, and the forms a secret can take when
 // something echoes it. Pure.
 // Control, format (zero-width, bidi overrides) and line/paragraph separators:
@@ -28767,6 +28768,15 @@ function formatDuration(seconds) {
     const hours = Math.floor(minutes / 60);
     return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
+/**
+ * An error's message: from an Error of any realm (the errors of node:fs are
+ * not instances of a test sandbox's Error), or anything with a message; else
+ * the value as text.
+ */
+function errorText(error) {
+    const message = typeof error === 'object' && error !== null ? error.message : undefined;
+    return typeof message === 'string' ? message : String(error);
+}
 
 
 /***/ }),
@@ -28778,6 +28788,7 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   TransportError: () => (/* binding */ TransportError),
 /* harmony export */   createPost: () => (/* binding */ createPost),
+/* harmony export */   createRequest: () => (/* binding */ createRequest),
 /* harmony export */   proxyFor: () => (/* binding */ proxyFor),
 /* harmony export */   verifyingAgent: () => (/* binding */ verifyingAgent)
 /* harmony export */ });
@@ -28787,8 +28798,8 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4942);
 /* harmony import */ var _failures_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4320);
-// The one place that touches the network: a single HTTP POST, read in full,
-// with a limit on its total time and on the size of the answer. Proxies
+// The one place that touches the network: a single HTTP request, read in
+// full, with a limit on its total time and on the size of the answer. Proxies
 // (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
 // Redirects are never followed: a 3xx is returned like any other answer.
 // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
@@ -28841,13 +28852,20 @@ function verifyingAgent(client, url) {
     return agent;
 }
 function createPost() {
+    const send = createRequest();
+    return async (request) => {
+        const answer = await send({ ...request, method: 'POST' });
+        return { ...answer, body: answer.body.toString('utf8') };
+    };
+}
+function createRequest() {
     // Only its agent is used: the one @actions/http-client picks for the URL and
     // the proxy settings. The request itself is made here, to bound its time.
     const client = new _actions_http_client__WEBPACK_IMPORTED_MODULE_2__.HttpClient(undefined, undefined, { keepAlive: false });
-    return (request) => post(client, request);
+    return (request) => send(client, request);
 }
-function post(client, request) {
-    const { url, timeoutMs, maxAnswerBytes } = request;
+function send(client, request) {
+    const { url, timeoutMs, maxAnswerBytes, body = '' } = request;
     const proxy = proxyFor(url);
     return new Promise((resolve, reject) => {
         let settled = false;
@@ -28867,10 +28885,13 @@ function post(client, request) {
         const failWith = (code, message) => settle(new TransportError(code, message, proxy));
         const transport = url.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_1__ : node_http__WEBPACK_IMPORTED_MODULE_0__;
         const req = transport.request(url, {
-            method: 'POST',
+            method: request.method,
             agent: verifyingAgent(client, url),
             rejectUnauthorized: true,
-            headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
+            headers: {
+                ...request.headers,
+                ...(request.method === 'GET' ? {} : { 'Content-Length': Buffer.byteLength(body) }),
+            },
         }, (res) => {
             const declared = Number(res.headers['content-length']);
             if (declared > maxAnswerBytes) {
@@ -28890,13 +28911,13 @@ function post(client, request) {
             res.on('end', () => settle(undefined, {
                 status: res.statusCode ?? 0,
                 headers: flattenHeaders(res.headers),
-                body: Buffer.concat(chunks).toString('utf8'),
+                body: Buffer.concat(chunks),
             }));
             res.on('error', (error) => failWith(error.code, error.message));
         });
         const timer = setTimeout(() => failWith(_failures_js__WEBPACK_IMPORTED_MODULE_3__/* .TIMEOUT_CODE */ .of, `no complete answer within ${timeoutMs} ms`), timeoutMs);
         req.on('error', (error) => failWith(error.code, error.message));
-        req.end(request.body);
+        req.end(request.method === 'GET' ? undefined : body);
     });
 }
 

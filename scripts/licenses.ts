@@ -10,7 +10,9 @@ import path from 'node:path';
 export function packageFolders(modulePaths: readonly string[], root: string): string[] {
   const folders = new Set<string>();
   for (const modulePath of modulePaths) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(modulePath.replace(/\\/g, '/'));
+    // An identifier names its loaders or type first ("loader!resource?query", "json|resource"): the resource is the module.
+    const resource = (modulePath.split(/[!|]/).pop() as string).replace(/\?.*$/, '').replace(/\\/g, '/');
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(resource);
     if (match) folders.add(path.resolve(root, match[1] as string));
   }
   return [...folders];
