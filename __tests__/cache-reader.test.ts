@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cacheServiceOf, cacheVersion, compressionOf, keyProblem, memberName } from '../src/cache-reader.js';
+import { ROOT } from '../testbed/runner.js';
 
 let root: string;
 beforeAll(() => {
@@ -46,21 +47,52 @@ describe('keyProblem', () => {
 });
 
 describe('compressionOf', () => {
-  it('is zstd when an executable zstd is on PATH, else gzip, running nothing', () => {
-    const withZstd = path.join(root, 'with');
-    const notExecutable = path.join(root, 'plain');
-    for (const dir of [withZstd, notExecutable]) mkdirSync(dir);
-    writeFileSync(path.join(withZstd, 'zstd'), '#!/bin/sh\nexit 99\n');
+  /** What @actions/cache itself decides on this PATH (it runs `zstd --quiet --version`). */
+  async function libraryDecides(PATH: string): Promise<string> {
+    const utils = (await import(path.join(ROOT, 'node_modules/@actions/cache/lib/internal/cacheUtils.js'))) as {
+      getCompressionMethod: () => Promise<string>;
+    };
+    const before = process.env['PATH'];
+    process.env['PATH'] = PATH;
+    try {
+      return await utils.getCompressionMethod();
+    } finally {
+      process.env['PATH'] = before;
+    }
+  }
+
+  it('decides as @actions/cache does, finding zstd as its which() does, running nothing', async () => {
+    const folder = (name: string): string => {
+      const dir = path.join(root, name);
+      mkdirSync(dir);
+      return dir;
+    };
+    const withZstd = folder('with');
+    writeFileSync(path.join(withZstd, 'zstd'), '#!/bin/sh\necho v1.5.4\n');
     chmodSync(path.join(withZstd, 'zstd'), 0o755);
-    writeFileSync(path.join(notExecutable, 'zstd'), '');
-    expect(compressionOf({ PATH: ['', notExecutable, withZstd].join(path.delimiter) }, 'linux')).toBe(
-      'zstd-without-long',
-    );
-    expect(compressionOf({ PATH: notExecutable }, 'linux')).toBe('gzip');
+    const notExecutable = folder('plain');
+    writeFileSync(path.join(notExecutable, 'zstd'), '#!/bin/sh\necho v1.5.4\n');
+    const directory = folder('directory');
+    mkdirSync(path.join(directory, 'zstd'));
+    const cases = [
+      ['', notExecutable, withZstd].join(path.delimiter),
+      notExecutable,
+      directory,
+      `${directory}${path.delimiter}${withZstd}`,
+      '',
+    ];
+    for (const PATH of cases)
+      expect([PATH, compressionOf({ PATH }, 'linux')]).toEqual([PATH, await libraryDecides(PATH)]);
+    expect(compressionOf({ PATH: withZstd }, 'linux')).toBe('zstd-without-long');
     expect(compressionOf({}, 'linux')).toBe('gzip');
-    // On Windows any zstd.exe on PATH counts.
-    writeFileSync(path.join(notExecutable, 'zstd.exe'), '');
-    expect(compressionOf({ PATH: notExecutable }, 'win32')).toBe('zstd-without-long');
+  });
+
+  it('on Windows, takes a zstd with an extension of PATHEXT', () => {
+    const dir = path.join(root, 'windows');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'zstd.exe'), '');
+    expect(compressionOf({ PATH: dir, PATHEXT: '.COM;.exe' }, 'win32')).toBe('zstd-without-long');
+    expect(compressionOf({ PATH: dir }, 'win32')).toBe('gzip');
   });
 });
 

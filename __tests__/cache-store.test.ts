@@ -251,11 +251,42 @@ describe('lookup', () => {
     expect(await store.save('p-1', 'x')).toEqual({ kind: 'saved' });
   });
 
-  it('reports a download that fails as unavailable', async () => {
+  it.each([404, 302])('reports a download answered HTTP %i as unavailable, naming the entry', async (status) => {
     const { service, store } = await bed();
     await plant('p-1', 'fta1.x');
-    service.fail('download', { kind: 'status', status: 404 }, 1);
-    expectUnavailable(await store.lookup('p-'), /^the download of entry "p-1" answered HTTP 404$/);
+    service.fail('download', { kind: 'status', status, headers: { location: 'http://127.0.0.1:9/elsewhere' } }, 1);
+    expectUnavailable(
+      await store.lookup('p-'),
+      new RegExp(`^entry "p-1" could not be downloaded: the blob host answered HTTP ${status}$`),
+      'p-1',
+    );
+    // Not followed.
+    expect(service.requests.filter((request) => request.operation === 'unknown')).toEqual([]);
+  });
+
+  it('gives up a download that hangs at the bound, naming the entry', async () => {
+    const { service, store } = await bed({}, 400);
+    await plant('p-1', 'fta1.x');
+    service.fail('download', { kind: 'hang' }, 1);
+    expectUnavailable(
+      await store.lookup('p-'),
+      /^entry "p-1" could not be downloaded: the cache gave no result within 0\.4 s$/,
+      'p-1',
+    );
+  });
+
+  it('sends the runtime token to the cache service only, never to the blob host, and masks the signature first', async () => {
+    const { service } = await bed();
+    const masked: string[] = [];
+    const store = openCacheStore({ mask: (value) => masked.push(value) });
+    await plant('p-1', 'fta1.x');
+    expect(await store.lookup('p-')).toMatchObject({ kind: 'hit' });
+    const lookup = service.requests.find((request) => request.operation === 'GetCacheEntryDownloadURL');
+    const download = service.requests.find((request) => request.operation === 'download');
+    expect(lookup?.headers.authorization).toBe(`Bearer ${service.runtimeToken}`);
+    expect(download?.headers.authorization).toBeUndefined();
+    const signature = new URL(download?.url as string, 'http://x').searchParams.get('sig') as string;
+    expect(masked).toEqual(expect.arrayContaining([signature, encodeURIComponent(signature)]));
   });
 
   it('reports throttling as unavailable', async () => {

@@ -243,34 +243,40 @@ describe.each([
   );
 });
 
-describe('a forged seal under the bare prefix (cache service v2 prefers an exact match on a restore key)', () => {
-  let service: CacheService;
-  beforeAll(async () => {
-    service = await CacheService.start();
-  });
-  afterAll(() => service.close());
+describe.each([
+  ['v2', () => CacheService.start()],
+  ['v1 (GHES)', () => CacheService.start({ protocol: 'v1' })],
+] as const)(
+  'cache service %s: a forged seal under the bare prefix (an exact match on a restore key wins)',
+  (_protocol, start) => {
+    let service: CacheService;
+    beforeAll(async () => {
+      service = await start();
+    });
+    afterAll(() => service.close());
 
-  it('is refused on every run, which mints and saves a fresh token each time', async () => {
-    const prefix = cacheKeyPrefix(BINDING());
-    const forged = sealToken(
-      {
-        accessToken: 'eyJ.forged.sig',
-        tokenType: 'bearer',
-        expiresIn: '86399',
-        expiresAt: new Date(Date.now() + 86_399_000),
-      },
-      'p8e-a-guessed-secret',
-      BINDING(),
-      randomBytes,
-    );
-    service.plant(prefix, await valueVersion(), plainArchive(VALUE_MEMBER(), forged, 'zstd'));
-    await expectRefusedAndReplaced(service, prefix);
-    await expectRefusedAndReplaced(service, prefix);
-    expect(ims.requests).toHaveLength(2);
-    // Once it is deleted (gh cache delete), the fresh token is reused.
-    service.remove(prefix);
-    ims.reset();
-    expect((await run(service)).outputs['source']).toBe('cache');
-    expect(ims.requests).toHaveLength(0);
-  }, 30_000);
-});
+    it('is refused on every run, which mints and saves a fresh token each time', async () => {
+      const prefix = cacheKeyPrefix(BINDING());
+      const forged = sealToken(
+        {
+          accessToken: 'eyJ.forged.sig',
+          tokenType: 'bearer',
+          expiresIn: '86399',
+          expiresAt: new Date(Date.now() + 86_399_000),
+        },
+        'p8e-a-guessed-secret',
+        BINDING(),
+        randomBytes,
+      );
+      service.plant(prefix, await valueVersion(), plainArchive(VALUE_MEMBER(), forged, 'zstd'));
+      await expectRefusedAndReplaced(service, prefix);
+      await expectRefusedAndReplaced(service, prefix);
+      expect(ims.requests).toHaveLength(2);
+      // Once it is deleted (gh cache delete), the fresh token is reused.
+      service.remove(prefix);
+      ims.reset();
+      expect((await run(service)).outputs['source']).toBe('cache');
+      expect(ims.requests).toHaveLength(0);
+    }, 30_000);
+  },
+);

@@ -86,3 +86,16 @@ describe('regularFileOf', () => {
     expect(regularFileOf(Buffer.concat([firstMembers, two]), 'v')?.toString()).toBe('one');
   });
 });
+
+describe('regularFileOf and links', () => {
+  it('never takes a hard link member, even under the exact name', () => {
+    const dir = mkdtempSync(path.join(root, 'hardlink-'));
+    writeFileSync(path.join(dir, 'original'), 'linked contents');
+    execFileSync('ln', [path.join(dir, 'original'), path.join(dir, 'value')]);
+    const archive = execFileSync('tar', ['--posix', '-cf', '-', '-P', '-C', dir, 'original', 'value']);
+    // GNU tar writes the second name as a hard link ('1') to the first.
+    expect(archive.includes(Buffer.from('original'))).toBe(true);
+    expect(regularFileOf(archive, 'value')).toBeUndefined();
+    expect(regularFileOf(archive, 'original')?.toString()).toBe('linked contents');
+  });
+});

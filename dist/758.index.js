@@ -110,8 +110,9 @@ function paxRecords(data) {
     const records = new Map();
     for (let offset = 0; offset < data.length;) {
         const space = data.indexOf(0x20, offset);
-        const length = Number(data.subarray(offset, space).toString('latin1'));
-        if (space === -1 || !Number.isInteger(length) || length <= space - offset || offset + length > data.length)
+        const digits = data.subarray(offset, space).toString('latin1');
+        const length = /^\d{1,9}$/.test(digits) ? Number(digits) : NaN;
+        if (space === -1 || !(length > space - offset) || offset + length > data.length)
             break;
         const record = data.subarray(space + 1, offset + length - 1).toString('utf8');
         const equals = record.indexOf('=');
@@ -194,6 +195,7 @@ const V1_ACCEPT = 'application/json;api-version=6.0-preview.1';
 /** The salt @actions/cache 6 adds to every version; a new one would mean entries of another format. */
 const VERSION_SALT = '1.0';
 const MAX_JSON_BYTES = 64 * 1024;
+const KEY_SHOWN = 100;
 /** GitHub Enterprise Server: a host that is neither github.com, *.ghe.com nor *.localhost (as @actions/cache decides). */
 function isGhes(env) {
     const host = new URL(env['GITHUB_SERVER_URL'] || 'https://github.com').hostname.trimEnd().toUpperCase();
@@ -214,26 +216,38 @@ function keyProblem(key) {
     return undefined;
 }
 /**
- * The compression @actions/cache saves with: zstd when a zstd program is on
- * PATH (it runs `zstd --version`; we look, without running anything), else gzip.
+ * The compression @actions/cache saves with: zstd when `zstd --version` runs,
+ * else gzip. We look for the program as @actions/io's which() finds it, and
+ * run nothing: a regular file on PATH that this user may execute (on Windows,
+ * one with an extension of PATHEXT). A zstd that is found but prints no
+ * version is the one case told apart wrongly, and costs a miss.
  */
 function compressionOf(env, platform = process.platform) {
-    const names = platform === 'win32' ? ['zstd.exe', 'zstd'] : ['zstd'];
-    const mode = platform === 'win32' ? external_node_fs_.constants.F_OK : external_node_fs_.constants.X_OK;
-    for (const folder of (env['PATH'] ?? '').split((external_node_path_default()).delimiter)) {
+    const windows = platform === 'win32';
+    const extensions = windows ? (env['PATHEXT'] ?? '').split(';').filter((extension) => extension !== '') : [];
+    const names = windows ? extensions.map((extension) => `zstd${extension}`) : ['zstd'];
+    for (const folder of (env['PATH'] ?? '').split(windows ? ';' : ':')) {
         if (folder === '')
             continue;
         for (const name of names) {
+            let stats;
             try {
-                (0,external_node_fs_.accessSync)(external_node_path_default().join(folder, name), mode);
-                return 'zstd-without-long';
+                stats = (0,external_node_fs_.statSync)(external_node_path_default().join(folder, name));
             }
             catch {
-                // Not here.
+                continue;
             }
+            if (stats.isFile() && (windows || isUnixExecutable(stats)))
+                return 'zstd-without-long';
         }
     }
     return 'gzip';
+}
+/** As @actions/io decides it: the execute bit for others, or for the file's group or owner when that is us. */
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 && stats.gid === process.getgid?.()) ||
+        ((stats.mode & 64) > 0 && stats.uid === process.getuid?.()));
 }
 /** The version saveCache gives an entry of `paths` (as given), as @actions/cache 6 computes it. */
 function cacheVersion(paths, compression, platform = process.platform) {
@@ -253,9 +267,10 @@ class LookupFailure extends Error {
  * The value of the newest entry under `prefix`. The service matches the
  * primary key exactly, then by prefix, before it tries the restore keys: the
  * primary key is the prefix and random digits, so that no planted entry can
- * be matched on it and the newest entry of the prefix wins. (Cache service v2
- * prefers an exact match on a restore key too: an entry planted under the bare
- * prefix is read on every run, and refused there, since it cannot open.)
+ * be matched on it, and where a service matches restore keys newest first,
+ * the newest entry of the prefix wins. (GitHub documents an exact match on a
+ * restore key as preferred too: an entry planted under the bare prefix is then
+ * read on every run, and refused, since it cannot open.)
  */
 async function readNewestEntry(prefix, options) {
     const deadline = options.now() + options.boundMs;
@@ -269,21 +284,33 @@ async function readNewestEntry(prefix, options) {
         const found = await findEntry(`${prefix}${options.randomHex()}`, prefix, options, within);
         if (found === undefined)
             return { kind: 'miss' };
-        const download = await call(options, within, {
-            method: 'GET',
-            url: new URL(found.url),
-            headers: { 'User-Agent': ims/* USER_AGENT */._O },
-            maxAnswerBytes: MAX_ARCHIVE_BYTES,
-        });
-        if (download.status !== 200) {
-            throw new LookupFailure(`the download of entry ${quoteKey(found.key)} answered HTTP ${download.status}`);
-        }
-        const value = openCacheArchive(download.body, options.memberName);
         const bad = (problem) => ({
             kind: 'unavailable',
             reason: `entry ${quoteKey(found.key)} ${problem}`,
             entry: found.key,
         });
+        // The signature lets anyone read the entry for a while: masked before any line (NODE_DEBUG=http) can show it.
+        for (const signature of new URL(found.url).searchParams.getAll('sig')) {
+            for (const form of new Set([signature, encodeURIComponent(signature)]))
+                options.mask(form);
+        }
+        let download;
+        try {
+            download = await call(options, within, {
+                method: 'GET',
+                url: new URL(found.url),
+                headers: { 'User-Agent': ims/* USER_AGENT */._O },
+                maxAnswerBytes: MAX_ARCHIVE_BYTES,
+            });
+        }
+        catch (error) {
+            if (error instanceof LookupFailure)
+                return bad(`could not be downloaded: ${error.message}`);
+            throw error;
+        }
+        if (download.status !== 200)
+            return bad(`could not be downloaded: the blob host answered HTTP ${download.status}`);
+        const value = openCacheArchive(download.body, options.memberName);
         if ('problem' in value)
             return bad(value.problem);
         if (value.length > options.maxValueBytes)
@@ -299,8 +326,9 @@ async function readNewestEntry(prefix, options) {
 function timeoutReason(boundMs) {
     return `the cache gave no result within ${boundMs / 1000} s`;
 }
+/** A key as a line shows it: quoted, and cut (a planted key may be long). */
 function quoteKey(key) {
-    return JSON.stringify(key);
+    return JSON.stringify(key.length > KEY_SHOWN ? `${key.slice(0, KEY_SHOWN)}…` : key);
 }
 /** One request within the bound; a network failure or the bound is a LookupFailure. */
 async function call(options, within, request) {
@@ -333,7 +361,8 @@ async function findEntry(primaryKey, prefix, options, within) {
             throw new LookupFailure(serviceError(answer.status, json?.['msg'] ?? json?.['code']));
         if (json?.['ok'] !== true)
             return undefined;
-        return entryOf(json['matched_key'], json['signed_download_url']);
+        // Proto3 JSON: the service writes field names as in the .proto; a reader also takes their lowerCamelCase.
+        return entryOf(json['matched_key'] ?? json['matchedKey'], json['signed_download_url'] ?? json['signedDownloadUrl']);
     }
     const keys = encodeURIComponent([primaryKey, prefix].join(','));
     const answer = await call(options, within, {
@@ -416,19 +445,21 @@ function valueFile(env = process.env) {
 function openCacheStore(options = {}) {
     divertLibraryOutput();
     routeLibraryErrors();
-    return new ActionsCacheStore(options.library, options.boundMs ?? CACHE_BOUND_MS, options.maxValueBytes ?? MAX_VALUE_BYTES);
+    return new ActionsCacheStore(options.library, options.boundMs ?? CACHE_BOUND_MS, options.maxValueBytes ?? MAX_VALUE_BYTES, options.mask ?? (() => { }));
 }
 class ActionsCacheStore {
     library;
     boundMs;
     maxValueBytes;
+    mask;
     /** A save abandoned at its bound that still runs and may still touch the file. */
     abandoned;
     request = (0,transport/* createRequest */.WL)();
-    constructor(library, boundMs, maxValueBytes) {
+    constructor(library, boundMs, maxValueBytes, mask) {
         this.library = library;
         this.boundMs = boundMs;
         this.maxValueBytes = maxValueBytes;
+        this.mask = mask;
     }
     async lookup(prefix) {
         try {
@@ -473,6 +504,7 @@ class ActionsCacheStore {
             version: cacheVersion([file], compressionOf(env)),
             memberName: memberName(file, env),
             maxValueBytes: this.maxValueBytes,
+            mask: this.mask,
         });
         return found.kind === 'unavailable' ? { ...found, reason: oneLine(found.reason) } : found;
     }
@@ -739,9 +771,9 @@ function tokenCache(binding, store) {
         },
     };
 }
-/** The token cache of this process. */
-function openTokenCache(binding) {
-    return tokenCache(binding, openCacheStore());
+/** The token cache of this process; `mask` registers a value with the runner's masking. */
+function openTokenCache(binding, mask) {
+    return tokenCache(binding, openCacheStore({ mask }));
 }
 
 

@@ -28860,9 +28860,10 @@ function createPost() {
 }
 function createRequest() {
     // Only its agent is used: the one @actions/http-client picks for the URL and
-    // the proxy settings. The request itself is made here, to bound its time.
-    const client = new _actions_http_client__WEBPACK_IMPORTED_MODULE_2__.HttpClient(undefined, undefined, { keepAlive: false });
-    return (request) => send(client, request);
+    // the proxy settings. The request itself is made here, to bound its time. A
+    // client per request, since a client keeps the first agent it made, whose
+    // protocol may not be the next URL's (an https cache service, an http blob).
+    return (request) => send(new _actions_http_client__WEBPACK_IMPORTED_MODULE_2__.HttpClient(undefined, undefined, { keepAlive: false }), request);
 }
 function send(client, request) {
     const { url, timeoutMs, maxAnswerBytes, body = '' } = request;

@@ -28889,11 +28889,18 @@ function unopenedWarning(problem) {
 /** The warning for a cache entry that does not open: sealed with another secret, or forged. */
 function unopenedCacheWarning(key, problem) {
     const why = problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
-    return `The cached token ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .visible */ .RK)(key)} ${why}; it is not used, and a new token is minted. ${deleteEntryAdvice(key)}`;
+    const shown = key.length > 100 ? `${key.slice(0, 100)}…` : key;
+    return `The cached token ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .visible */ .RK)(shown)} ${why}; it is not used, and a new token is minted. ${deleteEntryAdvice(key)}`;
 }
-/** How to get rid of an entry that keeps coming back: entries are immutable, and a newer one may not shadow it. */
+/**
+ * How to get rid of an entry that keeps coming back: entries are immutable, and a newer one may not shadow it.
+ * A planted key may be anything: it is given as a command only when a shell would take it as one plain word.
+ */
 function deleteEntryAdvice(key) {
-    return `If this repeats, delete the entry: gh cache delete ${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .visible */ .RK)(key)}, or the repository's Actions > Caches page.`;
+    if (!/^[\w.-]{1,200}$/.test(key)) {
+        return "If this repeats, delete the entry on the repository's Actions > Caches page (its key is not safe to paste into a shell).";
+    }
+    return `If this repeats, delete the entry: gh cache delete ${key}, or the repository's Actions > Caches page.`;
 }
 /** The line when no sealed token was given. */
 const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
@@ -29107,9 +29114,10 @@ function createPost() {
 }
 function createRequest() {
     // Only its agent is used: the one @actions/http-client picks for the URL and
-    // the proxy settings. The request itself is made here, to bound its time.
-    const client = new _actions_http_client__WEBPACK_IMPORTED_MODULE_2__/* .HttpClient */ .Qq(undefined, undefined, { keepAlive: false });
-    return (request) => send(client, request);
+    // the proxy settings. The request itself is made here, to bound its time. A
+    // client per request, since a client keeps the first agent it made, whose
+    // protocol may not be the next URL's (an https cache service, an http blob).
+    return (request) => send(new _actions_http_client__WEBPACK_IMPORTED_MODULE_2__/* .HttpClient */ .Qq(undefined, undefined, { keepAlive: false }), request);
 }
 function send(client, request) {
     const { url, timeoutMs, maxAnswerBytes, body = '' } = request;
@@ -33728,7 +33736,7 @@ function unexpectedErrorMessage(error) {
  */
 async function loadTokenCache(actions, binding) {
     try {
-        return (await __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 5758))).openTokenCache(binding);
+        return (await __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 5758))).openTokenCache(binding, (value) => actions.setSecret(value));
     }
     catch (error) {
         actions.warning(`The Actions cache code could not be loaded (${(0,src_text/* visible */.RK)(error instanceof Error ? error.message : String(error))}): ` +

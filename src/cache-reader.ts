@@ -5,7 +5,7 @@
 // archive, and opens it in memory (src/cache-archive.ts). Bounded in time and
 // size; nothing is written to disk and no process is spawned.
 
-import { accessSync, constants as fs } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { openCacheArchive, MAX_ARCHIVE_BYTES } from './cache-archive.js';
@@ -31,6 +31,7 @@ const V1_ACCEPT = 'application/json;api-version=6.0-preview.1';
 /** The salt @actions/cache 6 adds to every version; a new one would mean entries of another format. */
 const VERSION_SALT = '1.0';
 const MAX_JSON_BYTES = 64 * 1024;
+const KEY_SHOWN = 100;
 
 export interface CacheService {
   readonly protocol: 'v1' | 'v2';
@@ -60,24 +61,38 @@ export function keyProblem(key: string): string | undefined {
 }
 
 /**
- * The compression @actions/cache saves with: zstd when a zstd program is on
- * PATH (it runs `zstd --version`; we look, without running anything), else gzip.
+ * The compression @actions/cache saves with: zstd when `zstd --version` runs,
+ * else gzip. We look for the program as @actions/io's which() finds it, and
+ * run nothing: a regular file on PATH that this user may execute (on Windows,
+ * one with an extension of PATHEXT). A zstd that is found but prints no
+ * version is the one case told apart wrongly, and costs a miss.
  */
 export function compressionOf(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
-  const names = platform === 'win32' ? ['zstd.exe', 'zstd'] : ['zstd'];
-  const mode = platform === 'win32' ? fs.F_OK : fs.X_OK;
-  for (const folder of (env['PATH'] ?? '').split(path.delimiter)) {
+  const windows = platform === 'win32';
+  const extensions = windows ? (env['PATHEXT'] ?? '').split(';').filter((extension) => extension !== '') : [];
+  const names = windows ? extensions.map((extension) => `zstd${extension}`) : ['zstd'];
+  for (const folder of (env['PATH'] ?? '').split(windows ? ';' : ':')) {
     if (folder === '') continue;
     for (const name of names) {
+      let stats;
       try {
-        accessSync(path.join(folder, name), mode);
-        return 'zstd-without-long';
+        stats = statSync(path.join(folder, name));
       } catch {
-        // Not here.
+        continue;
       }
+      if (stats.isFile() && (windows || isUnixExecutable(stats))) return 'zstd-without-long';
     }
   }
   return 'gzip';
+}
+
+/** As @actions/io decides it: the execute bit for others, or for the file's group or owner when that is us. */
+function isUnixExecutable(stats: { mode: number; uid: number; gid: number }): boolean {
+  return (
+    (stats.mode & 1) > 0 ||
+    ((stats.mode & 8) > 0 && stats.gid === process.getgid?.()) ||
+    ((stats.mode & 64) > 0 && stats.uid === process.getuid?.())
+  );
 }
 
 /** The version saveCache gives an entry of `paths` (as given), as @actions/cache 6 computes it. */
@@ -109,6 +124,8 @@ export interface ReadOptions {
   readonly version: string;
   readonly memberName: string;
   readonly maxValueBytes: number;
+  /** Registers a value with the runner's masking. */
+  readonly mask: (value: string) => void;
 }
 
 /** A failure of the lookup, already worded as a reason. */
@@ -118,9 +135,10 @@ class LookupFailure extends Error {}
  * The value of the newest entry under `prefix`. The service matches the
  * primary key exactly, then by prefix, before it tries the restore keys: the
  * primary key is the prefix and random digits, so that no planted entry can
- * be matched on it and the newest entry of the prefix wins. (Cache service v2
- * prefers an exact match on a restore key too: an entry planted under the bare
- * prefix is read on every run, and refused there, since it cannot open.)
+ * be matched on it, and where a service matches restore keys newest first,
+ * the newest entry of the prefix wins. (GitHub documents an exact match on a
+ * restore key as preferred too: an entry planted under the bare prefix is then
+ * read on every run, and refused, since it cannot open.)
  */
 export async function readNewestEntry(prefix: string, options: ReadOptions): Promise<LookupResult> {
   const deadline = options.now() + options.boundMs;
@@ -132,21 +150,29 @@ export async function readNewestEntry(prefix: string, options: ReadOptions): Pro
   try {
     const found = await findEntry(`${prefix}${options.randomHex()}`, prefix, options, within);
     if (found === undefined) return { kind: 'miss' };
-    const download = await call(options, within, {
-      method: 'GET',
-      url: new URL(found.url),
-      headers: { 'User-Agent': USER_AGENT },
-      maxAnswerBytes: MAX_ARCHIVE_BYTES,
-    });
-    if (download.status !== 200) {
-      throw new LookupFailure(`the download of entry ${quoteKey(found.key)} answered HTTP ${download.status}`);
-    }
-    const value = openCacheArchive(download.body, options.memberName);
     const bad = (problem: string): LookupResult => ({
       kind: 'unavailable',
       reason: `entry ${quoteKey(found.key)} ${problem}`,
       entry: found.key,
     });
+    // The signature lets anyone read the entry for a while: masked before any line (NODE_DEBUG=http) can show it.
+    for (const signature of new URL(found.url).searchParams.getAll('sig')) {
+      for (const form of new Set([signature, encodeURIComponent(signature)])) options.mask(form);
+    }
+    let download: HttpBytes;
+    try {
+      download = await call(options, within, {
+        method: 'GET',
+        url: new URL(found.url),
+        headers: { 'User-Agent': USER_AGENT },
+        maxAnswerBytes: MAX_ARCHIVE_BYTES,
+      });
+    } catch (error) {
+      if (error instanceof LookupFailure) return bad(`could not be downloaded: ${error.message}`);
+      throw error;
+    }
+    if (download.status !== 200) return bad(`could not be downloaded: the blob host answered HTTP ${download.status}`);
+    const value = openCacheArchive(download.body, options.memberName);
     if ('problem' in value) return bad(value.problem);
     if (value.length > options.maxValueBytes) return bad(`holds a value larger than ${options.maxValueBytes} bytes`);
     return { kind: 'hit', key: found.key, value: value.toString('utf8') };
@@ -160,8 +186,9 @@ function timeoutReason(boundMs: number): string {
   return `the cache gave no result within ${boundMs / 1000} s`;
 }
 
+/** A key as a line shows it: quoted, and cut (a planted key may be long). */
 function quoteKey(key: string): string {
-  return JSON.stringify(key);
+  return JSON.stringify(key.length > KEY_SHOWN ? `${key.slice(0, KEY_SHOWN)}…` : key);
 }
 
 /** One request within the bound; a network failure or the bound is a LookupFailure. */
@@ -202,7 +229,8 @@ async function findEntry(
     const json = jsonOf(answer);
     if (answer.status !== 200) throw new LookupFailure(serviceError(answer.status, json?.['msg'] ?? json?.['code']));
     if (json?.['ok'] !== true) return undefined;
-    return entryOf(json['matched_key'], json['signed_download_url']);
+    // Proto3 JSON: the service writes field names as in the .proto; a reader also takes their lowerCamelCase.
+    return entryOf(json['matched_key'] ?? json['matchedKey'], json['signed_download_url'] ?? json['signedDownloadUrl']);
   }
   const keys = encodeURIComponent([primaryKey, prefix].join(','));
   const answer = await call(options, within, {

@@ -50,6 +50,8 @@ export interface CacheStoreOptions {
   readonly boundMs?: number;
   /** The largest value saved or read back, in bytes (UTF-8). */
   readonly maxValueBytes?: number;
+  /** Registers a value with the runner's masking (a download URL's signature). */
+  readonly mask?: (value: string) => void;
 }
 
 export const CACHE_BOUND_MS = 15_000;
@@ -82,6 +84,7 @@ export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
     options.library,
     options.boundMs ?? CACHE_BOUND_MS,
     options.maxValueBytes ?? MAX_VALUE_BYTES,
+    options.mask ?? (() => {}),
   );
 }
 
@@ -101,6 +104,7 @@ class ActionsCacheStore implements CacheStore {
     private library: CacheLibrary | undefined,
     private readonly boundMs: number,
     private readonly maxValueBytes: number,
+    private readonly mask: (value: string) => void,
   ) {}
 
   async lookup(prefix: string): Promise<LookupResult> {
@@ -144,6 +148,7 @@ class ActionsCacheStore implements CacheStore {
       version: cacheVersion([file], compressionOf(env)),
       memberName: memberName(file, env),
       maxValueBytes: this.maxValueBytes,
+      mask: this.mask,
     });
     return found.kind === 'unavailable' ? { ...found, reason: oneLine(found.reason) } : found;
   }

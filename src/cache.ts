@@ -81,7 +81,7 @@ export function tokenCache(binding: SealBinding, store: CacheStore): TokenCache 
   };
 }
 
-/** The token cache of this process. */
-export function openTokenCache(binding: SealBinding): TokenCache {
-  return tokenCache(binding, openCacheStore());
+/** The token cache of this process; `mask` registers a value with the runner's masking. */
+export function openTokenCache(binding: SealBinding, mask: (value: string) => void): TokenCache {
+  return tokenCache(binding, openCacheStore({ mask }));
 }

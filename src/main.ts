@@ -33,7 +33,7 @@ import { formatDuration, visible } from './text.js';
  */
 async function loadTokenCache(actions: ActionsCore, binding: SealBinding): Promise<TokenCache | undefined> {
   try {
-    return (await import('./cache.js')).openTokenCache(binding);
+    return (await import('./cache.js')).openTokenCache(binding, (value) => actions.setSecret(value));
   } catch (error) {
     actions.warning(
       `The Actions cache code could not be loaded (${visible(error instanceof Error ? error.message : String(error))}): ` +

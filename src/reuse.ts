@@ -81,12 +81,19 @@ export function unopenedWarning(problem: SealProblem): string {
 export function unopenedCacheWarning(key: string, problem: SealProblem): string {
   const why =
     problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
-  return `The cached token ${visible(key)} ${why}; it is not used, and a new token is minted. ${deleteEntryAdvice(key)}`;
+  const shown = key.length > 100 ? `${key.slice(0, 100)}…` : key;
+  return `The cached token ${visible(shown)} ${why}; it is not used, and a new token is minted. ${deleteEntryAdvice(key)}`;
 }
 
-/** How to get rid of an entry that keeps coming back: entries are immutable, and a newer one may not shadow it. */
+/**
+ * How to get rid of an entry that keeps coming back: entries are immutable, and a newer one may not shadow it.
+ * A planted key may be anything: it is given as a command only when a shell would take it as one plain word.
+ */
 export function deleteEntryAdvice(key: string): string {
-  return `If this repeats, delete the entry: gh cache delete ${visible(key)}, or the repository's Actions > Caches page.`;
+  if (!/^[\w.-]{1,200}$/.test(key)) {
+    return "If this repeats, delete the entry on the repository's Actions > Caches page (its key is not safe to paste into a shell).";
+  }
+  return `If this repeats, delete the entry: gh cache delete ${key}, or the repository's Actions > Caches page.`;
 }
 
 /** The line when no sealed token was given. */

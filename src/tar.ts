@@ -80,8 +80,9 @@ function paxRecords(data: Buffer): Map<string, string> {
   const records = new Map<string, string>();
   for (let offset = 0; offset < data.length;) {
     const space = data.indexOf(0x20, offset);
-    const length = Number(data.subarray(offset, space).toString('latin1'));
-    if (space === -1 || !Number.isInteger(length) || length <= space - offset || offset + length > data.length) break;
+    const digits = data.subarray(offset, space).toString('latin1');
+    const length = /^\d{1,9}$/.test(digits) ? Number(digits) : NaN;
+    if (space === -1 || !(length > space - offset) || offset + length > data.length) break;
     const record = data.subarray(space + 1, offset + length - 1).toString('utf8');
     const equals = record.indexOf('=');
     if (equals > 0) records.set(record.slice(0, equals), record.slice(equals + 1));

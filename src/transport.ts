@@ -96,9 +96,10 @@ export function createPost(): PostFunction {
 
 export function createRequest(): RequestFunction {
   // Only its agent is used: the one @actions/http-client picks for the URL and
-  // the proxy settings. The request itself is made here, to bound its time.
-  const client = new HttpClient(undefined, undefined, { keepAlive: false });
-  return (request) => send(client, request);
+  // the proxy settings. The request itself is made here, to bound its time. A
+  // client per request, since a client keeps the first agent it made, whose
+  // protocol may not be the next URL's (an https cache service, an http blob).
+  return (request) => send(new HttpClient(undefined, undefined, { keepAlive: false }), request);
 }
 
 function send(client: HttpClient, request: HttpRequest): Promise<HttpBytes> {
