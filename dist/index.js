@@ -28938,6 +28938,7 @@ function judgeFallback(mint, fallback, nowMs) {
 /* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   kc: () => (/* binding */ errorText)
 /* harmony export */ });
+/* unused harmony export maskPieces */
 // Showing untrusted text in a log line, and the forms a secret can take when
 // something echoes it. Pure.
 // Control, format (zero-width, bidi overrides) and line/paragraph separators:
@@ -28980,6 +28981,34 @@ function secretForms(secret) {
         ]),
     ];
 }
+/**
+ * The text with every run of at least `minimum` characters that also occurs
+ * in one of `values` replaced by `mask`: an answer that echoes a cut-off or
+ * split copy of a token shows none of it. Overlapping and adjacent runs merge
+ * into one mask.
+ */
+function maskPieces(text, values, minimum, mask = '***') {
+    const pieces = new Set();
+    for (const value of values) {
+        for (let start = 0; start + minimum <= value.length; start++)
+            pieces.add(value.slice(start, start + minimum));
+    }
+    if (pieces.size === 0)
+        return text;
+    const covered = new Uint8Array(text.length);
+    for (let start = 0; start + minimum <= text.length; start++) {
+        if (pieces.has(text.slice(start, start + minimum)))
+            covered.fill(1, start, start + minimum);
+    }
+    let result = '';
+    for (let index = 0; index < text.length; index++) {
+        if (covered[index] === 0)
+            result += text[index];
+        else if (index === 0 || covered[index - 1] === 0)
+            result += mask;
+    }
+    return result;
+}
 /** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
 function formatDuration(seconds) {
     const minutes = Math.floor(seconds / 60);
@@ -29009,7 +29038,7 @@ function errorText(error) {
 /* harmony export */   pD: () => (/* binding */ createPost),
 /* harmony export */   wX: () => (/* binding */ TransportError)
 /* harmony export */ });
-/* unused harmony export proxyFor */
+/* unused harmony exports proxyFor, verifyingAgent */
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4708);

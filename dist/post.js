@@ -31949,6 +31949,34 @@ function secretForms(secret) {
         ]),
     ];
 }
+/**
+ * The text with every run of at least `minimum` characters that also occurs
+ * in one of `values` replaced by `mask`: an answer that echoes a cut-off or
+ * split copy of a token shows none of it. Overlapping and adjacent runs merge
+ * into one mask.
+ */
+function maskPieces(text, values, minimum, mask = '***') {
+    const pieces = new Set();
+    for (const value of values) {
+        for (let start = 0; start + minimum <= value.length; start++)
+            pieces.add(value.slice(start, start + minimum));
+    }
+    if (pieces.size === 0)
+        return text;
+    const covered = new Uint8Array(text.length);
+    for (let start = 0; start + minimum <= text.length; start++) {
+        if (pieces.has(text.slice(start, start + minimum)))
+            covered.fill(1, start, start + minimum);
+    }
+    let result = '';
+    for (let index = 0; index < text.length; index++) {
+        if (covered[index] === 0)
+            result += text[index];
+        else if (index === 0 || covered[index - 1] === 0)
+            result += mask;
+    }
+    return result;
+}
 /** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
 function formatDuration(seconds) {
     const minutes = Math.floor(seconds / 60);

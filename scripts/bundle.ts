@@ -1,31 +1,54 @@
 // npm run bundle: builds dist/ from src/ with @vercel/ncc, from scratch, so
 // that dist/ holds exactly what src/ makes: dist/index.js (the main step, with
-// dist/licenses.txt and dist/package.json), the chunks it loads on demand
+// dist/licenses.txt, made by scripts/licenses.ts for every build, and
+// dist/package.json), the chunks it loads on demand
 // (`<id>.index.js`, one per dynamic import() and its dependencies, e.g. the
-// cache code that only `cache: true` loads) and dist/post.js (the post step).
+// cache code that only `cache: true` loads), dist/post.js (the post step) and
+// dist/fusion-api.js (the fusion-api command, which the main step never loads).
+// The last two are one file each: a chunk of theirs would be lost, and would
+// clash with the main step's chunk names. (The command's proxy code is
+// bundled in with webpackMode "eager": in the file, run only when asked.)
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { licensesText, packageFolders, readPackageLicense, statsModulePaths } from './licenses.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const ncc = path.join(ROOT, 'node_modules', '.bin', 'ncc');
 const dist = path.join(ROOT, 'dist');
-const build = (entry: string, out: string, ...flags: string[]): void => {
-  execFileSync(ncc, ['build', entry, '--out', out, '--quiet', ...flags], { cwd: ROOT, stdio: 'inherit' });
+/** webpack's stats of each build, kept out of dist/ for dist/licenses.txt and its test. */
+const stats = path.join(ROOT, 'node_modules', '.cache', 'fusion-bundle');
+const build = (entry: string, out: string): void => {
+  const statsFile = path.join(stats, `${path.basename(entry, '.ts')}.json`);
+  execFileSync(ncc, ['build', entry, '--out', out, '--quiet', '--stats-out', statsFile], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+};
+
+/** Builds an entry into the single file dist/<name>, refusing any chunk (code loaded on demand). */
+const buildSingleFile = (entry: string, name: string): void => {
+  const out = mkdtempSync(path.join(tmpdir(), 'fusion-bundle-'));
+  try {
+    build(entry, out);
+    const chunks = readdirSync(out).filter((file) => file.endsWith('.js') && file !== 'index.js');
+    if (chunks.length > 0) throw new Error(`${entry} must not load code on demand (chunks: ${chunks.join(', ')})`);
+    copyFileSync(path.join(out, 'index.js'), path.join(dist, name));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 };
 
 rmSync(dist, { recursive: true, force: true });
-build('src/index.ts', dist, '--license', 'licenses.txt');
-const postOut = mkdtempSync(path.join(tmpdir(), 'fusion-post-bundle-'));
-try {
-  build('src/post-entry.ts', postOut);
-  // Only index.js is kept: a chunk of the post step would be lost, and would clash with the main step's names.
-  const chunks = readdirSync(postOut).filter((name) => name.endsWith('.js') && name !== 'index.js');
-  if (chunks.length > 0) throw new Error(`the post step must not load code on demand (chunks: ${chunks.join(', ')})`);
-  copyFileSync(path.join(postOut, 'index.js'), path.join(dist, 'post.js'));
-} finally {
-  rmSync(postOut, { recursive: true, force: true });
-}
+rmSync(stats, { recursive: true, force: true });
+mkdirSync(stats, { recursive: true });
+build('src/index.ts', dist);
+buildSingleFile('src/post-entry.ts', 'post.js');
+buildSingleFile('src/fusion-api-entry.ts', 'fusion-api.js');
+const bundled = readdirSync(stats).flatMap((file) =>
+  packageFolders(statsModulePaths(JSON.parse(readFileSync(path.join(stats, file), 'utf8'))), ROOT),
+);
+writeFileSync(path.join(dist, 'licenses.txt'), licensesText(bundled.map(readPackageLicense)));

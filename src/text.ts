@@ -45,6 +45,30 @@ export function secretForms(secret: string): string[] {
   ];
 }
 
+/**
+ * The text with every run of at least `minimum` characters that also occurs
+ * in one of `values` replaced by `mask`: an answer that echoes a cut-off or
+ * split copy of a token shows none of it. Overlapping and adjacent runs merge
+ * into one mask.
+ */
+export function maskPieces(text: string, values: readonly string[], minimum: number, mask = '***'): string {
+  const pieces = new Set<string>();
+  for (const value of values) {
+    for (let start = 0; start + minimum <= value.length; start++) pieces.add(value.slice(start, start + minimum));
+  }
+  if (pieces.size === 0) return text;
+  const covered = new Uint8Array(text.length);
+  for (let start = 0; start + minimum <= text.length; start++) {
+    if (pieces.has(text.slice(start, start + minimum))) covered.fill(1, start, start + minimum);
+  }
+  let result = '';
+  for (let index = 0; index < text.length; index++) {
+    if (covered[index] === 0) result += text[index] as string;
+    else if (index === 0 || covered[index - 1] === 0) result += mask;
+  }
+  return result;
+}
+
 /** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
 export function formatDuration(seconds: number): string {
   const minutes = Math.floor(seconds / 60);

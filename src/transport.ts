@@ -78,7 +78,7 @@ interface AgentTlsOptions {
  * it takes those for IMS from its own options, and those for an https://
  * proxy from its proxy options.
  */
-function verifyingAgent(client: HttpClient, url: URL): http.Agent {
+export function verifyingAgent(client: HttpClient, url: URL): http.Agent {
   const agent = client.getAgent(url.href);
   const tls = agent as unknown as AgentTlsOptions;
   tls.options.rejectUnauthorized = true;
