@@ -238,6 +238,12 @@ describe('lookup', () => {
     expect(await store.lookup('p-')).toEqual({ kind: 'miss' });
   });
 
+  it('reports a service that cannot be reached as unavailable, at once', async () => {
+    const { service, store } = await bed();
+    await service.close();
+    expectUnavailable(await store.lookup('p-'), /^the cache service could not be reached \(.*ECONNREFUSED.*\)$/);
+  });
+
   it('gives up a lookup that hangs at its bound, and the save that follows goes ahead', async () => {
     const { service, store } = await bed({}, 300);
     service.fail('GetCacheEntryDownloadURL', { kind: 'hang' }, 1);

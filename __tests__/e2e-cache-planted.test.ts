@@ -117,7 +117,14 @@ async function largestFileWhile<T>(work: () => Promise<T>): Promise<{ result: T;
   let largest = 0;
   const sample = (): void => {
     for (const folder of Object.values(directories)) {
-      for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+      let entries;
+      try {
+        entries = readdirSync(folder, { recursive: true, withFileTypes: true });
+      } catch {
+        // A folder below went away while it was listed (the save removes its own): sample again next time.
+        continue;
+      }
+      for (const entry of entries) {
         if (!entry.isFile()) continue;
         try {
           largest = Math.max(largest, statSync(path.join(entry.parentPath, entry.name)).size);
