@@ -1,8 +1,8 @@
 // The README must not drift from action.yml: the inputs and outputs tables
 // list exactly the declared names, in order, with the same required flags and
 // defaults. Nor from the code: where it lists the statuses that are retried,
-// they are exactly those src/retry.ts retries. Examples must use all four
-// Fusion API headers.
+// they are exactly those src/retry.ts retries. (The examples are run by
+// __tests__/examples.test.ts.)
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -166,15 +166,5 @@ describe('README on retries', () => {
     expect(lists).toBeGreaterThanOrEqual(2);
     expect(retryDrift(README, [...retried, 507])).toHaveLength(lists);
     expect(retryDrift(README, retried.slice(1))).toHaveLength(lists);
-  });
-});
-
-describe('examples', () => {
-  it.each(readdirSync(path.join(ROOT, 'examples')))('%s calls Fusion with all four headers', (example) => {
-    const text = readFileSync(path.join(ROOT, 'examples', example), 'utf8');
-    for (const header of ['Authorization: Bearer', 'x-api-key:', 'x-organization-id:', 'x-gw-region:']) {
-      expect(text).toContain(header);
-    }
-    expect(text).toContain('uses: org/fusion-token-action@v1');
   });
 });

@@ -243,6 +243,25 @@ describe('later steps', () => {
     }
   });
 
+  it('runs it in the folder given as cwd, and samples its peak memory through an exec', async () => {
+    const runnerTemp = mkdtempSync(path.join(tmpdir(), 'harness-later-'));
+    try {
+      const workspace = path.join(runnerTemp, 'workspace');
+      mkdirSync(workspace);
+      const step = result({ runnerTemp });
+      const here = await runLaterStep(step, 'pwd', [], { cwd: workspace });
+      expect(here.stdout.trim()).toBe(workspace);
+      expect(here.peakRssBytes).toBeUndefined();
+      // A launcher that execs Node, as fusion-api's does: the peak is Node's, holding 96 MiB.
+      const hold = `exec ${JSON.stringify(process.execPath)} -e "const b = Buffer.alloc(96 * 2 ** 20, 1); setTimeout(() => b, 200)"`;
+      const held = await runLaterStep(step, 'sh', ['-c', hold], { measureMemory: true });
+      expect(held.exitCode).toBe(0);
+      expect(held.peakRssBytes).toBeGreaterThan(96 * 2 ** 20);
+    } finally {
+      rmSync(runnerTemp, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a step whose RUNNER_TEMP is gone', async () => {
     const step = result({ runnerTemp: path.join(tmpdir(), 'harness-no-such-folder') });
     await expect(runLaterStep(step, 'true', [])).rejects.toThrow('is gone: run the step with a runnerTemp');

@@ -8,23 +8,34 @@
 //  2. A throttled burst: 100 processes at once against an emulator admitting
 //     20 token requests a second (429 with Retry-After: 1 past that), retries 6.
 //  3. Peak memory of the process on the happy path and on a 50 MB answer.
+//  4. The fusion-api command, as a loop in a user's script pays for it: a GET
+//     over HTTPS against the Fusion API emulator (its test CA through
+//     NODE_EXTRA_CA_CERTS), a whole process started through the launcher a
+//     token step put on PATH, beside `node -e 0` under the same Node, in
+//     rotated rounds; and its peak memory on a 200 MiB answer written with -o
+//     to a file (not /dev/null: -o writes a file beside FILE, renamed into place).
 //
 // BENCH_RUNS sets the number of alternated pairs (default 21, at least 15).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runBurst } from '../testbed/burst.js';
 import { CacheService } from '../testbed/cache-service.js';
+import { FusionEmulator, tokensOf } from '../testbed/fusion-emulator.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
-import { ROOT, actionNodeBinary, runAction } from '../testbed/runner.js';
+import { ROOT, actionNodeBinary, makeRunnerTemp, runAction, runLaterStep } from '../testbed/runner.js';
+import { createCertificateAuthority } from '../testbed/tls.js';
 
 const RUNS = Math.max(15, Number(process.env['BENCH_RUNS'] ?? 21));
 const TARGET_RATIO = 1.3;
 const TARGET_REUSE_RATIO = 1.1;
 const TARGET_DEFAULT_RATIO = 1.15;
 const TARGET_CACHE_HIT_RATIO = 1.3;
+const TARGET_FUSION_API_RATIO = 3.0;
+const TARGET_FUSION_API_PEAK_MIB = 150;
+const HUGE_ANSWER_BYTES = 200 * 2 ** 20;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -53,6 +64,82 @@ async function sealedTokenFor(inputs: Record<string, string>): Promise<string> {
   const sealed = result.outputs['sealed-token'];
   if (!sealed) throw new Error(`the mint step gave no sealed-token: ${result.stdout}`);
   return sealed;
+}
+
+function summary(label: string, values: readonly number[]): string {
+  return `  ${label.padEnd(27)}median ${median(values).toFixed(1)} ms  min ${Math.min(...values).toFixed(1)} ms  max ${Math.max(...values).toFixed(1)} ms`;
+}
+
+/** Section 4: fusion-api as a later step of a token step's job runs it, over HTTPS. */
+async function benchFusionApi(ims: ImsEmulator, inputs: Record<string, string>): Promise<void> {
+  const authority = createCertificateAuthority();
+  const fusion = await FusionEmulator.start({ tls: authority.issue(['127.0.0.1']), tokens: tokensOf(ims) });
+  const job = makeRunnerTemp();
+  try {
+    const caFile = path.join(job, 'fusion-test-ca.pem');
+    writeFileSync(caFile, authority.caPem);
+    const step = await runAction({ inputs: { ...inputs, 'fusion-api': 'true', ...fusion.inputs() }, runnerTemp: job });
+    if (step.exitCode !== 0 || step.addedPath.length === 0) throw new Error(`the token step failed: ${step.stdout}`);
+    // The same environment for both, so that the ratio is the command's own cost.
+    const env = { NODE_EXTRA_CA_CERTS: caFile };
+    const node = actionNodeBinary();
+    const get = ['/api/v3/scenarios', '-q', 'limit=1', '-q', 'orderby=+id'];
+    const call = async (): Promise<number> => {
+      const result = await runLaterStep(step, 'fusion-api', get, { env });
+      if (result.exitCode !== 0 || !result.stdout.startsWith('{"items":[{')) {
+        throw new Error(`fusion-api failed (exit ${result.exitCode}): ${result.stderr}`);
+      }
+      return result.elapsedMs;
+    };
+    const bare = async (): Promise<number> => {
+      const result = await runLaterStep(step, node, ['-e', '0'], { env });
+      if (result.exitCode !== 0) throw new Error(`node -e 0 failed: ${result.stderr}`);
+      return result.elapsedMs;
+    };
+    for (let i = 0; i < 2; i++) {
+      await call();
+      await bare();
+    }
+    const measures = [call, bare] as const;
+    const runs: [number[], number[]] = [[], []];
+    const ratios: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const times = [0, 0];
+      for (let k = 0; k < measures.length; k++) {
+        const which = (i + k) % measures.length;
+        times[which] = await (measures[which] as () => Promise<number>)();
+        runs[which]?.push(times[which] as number);
+      }
+      ratios.push((times[0] as number) / (times[1] as number));
+    }
+    const ratio = median(ratios);
+    const refused = fusion.requests.filter((request) => request.status !== 200).length;
+    console.log(summary('fusion-api GET (HTTPS)', runs[0]));
+    console.log(summary('node -e 0 (same Node)', runs[1]));
+    console.log(
+      `  ratio fusion-api/node -e 0  median of rounds ${ratio.toFixed(3)}  (target <= ${TARGET_FUSION_API_RATIO}: ` +
+        `${ratio <= TARGET_FUSION_API_RATIO ? 'met' : 'MISSED'}), ${fusion.requests.length} requests, ${refused} not 200`,
+    );
+
+    fusion.fault({ kind: 'huge', bytes: HUGE_ANSWER_BYTES }, { path: '/api/v3/scenarios' });
+    const out = path.join(job, 'huge.json');
+    const huge = await runLaterStep(step, 'fusion-api', ['/api/v3/scenarios', '-o', out], {
+      env,
+      measureMemory: true,
+      killAfterMs: 300_000,
+    });
+    const written = huge.exitCode === 0 ? statSync(out).size : 0;
+    if (written !== HUGE_ANSWER_BYTES) throw new Error(`the 200 MiB answer did not arrive whole: ${huge.stderr}`);
+    const peakMiB = (huge.peakRssBytes ?? 0) / 2 ** 20;
+    console.log(
+      `  fusion-api peak RSS        ${peakMiB.toFixed(1)} MiB on a ${HUGE_ANSWER_BYTES / 2 ** 20} MiB answer to -o FILE ` +
+        `in ${(huge.elapsedMs / 1000).toFixed(1)} s (target < ${TARGET_FUSION_API_PEAK_MIB} MiB: ` +
+        `${peakMiB < TARGET_FUSION_API_PEAK_MIB ? 'met' : 'MISSED'})`,
+    );
+  } finally {
+    await fusion.close();
+    rmSync(job, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -120,13 +207,11 @@ async function main(): Promise<void> {
     const ratio = median(ratios.action);
     const reuseRatio = median(ratios.reuse);
     const cacheRatio = median(ratios.cacheHit);
-    const line = (label: string, values: readonly number[]): string =>
-      `  ${label.padEnd(27)}median ${median(values).toFixed(1)} ms  min ${Math.min(...values).toFixed(1)} ms  max ${Math.max(...values).toFixed(1)} ms`;
     console.log(`fusion-token-action bench: ${RUNS} rotated rounds under Node ${version}, emulator on loopback`);
-    console.log(line('action (dist/index.js)', runs.action));
-    console.log(line('reuse (sealed-token input)', runs.reuse));
-    console.log(line('cache hit (cache: true)', runs.cacheHit));
-    console.log(line('floor  (core + 1 output)', runs.floor));
+    console.log(summary('action (dist/index.js)', runs.action));
+    console.log(summary('reuse (sealed-token input)', runs.reuse));
+    console.log(summary('cache hit (cache: true)', runs.cacheHit));
+    console.log(summary('floor  (core + 1 output)', runs.floor));
     console.log(
       `  ratio action/floor         median of rounds ${ratio.toFixed(3)}  (target <= ${TARGET_DEFAULT_RATIO}: ${ratio <= TARGET_DEFAULT_RATIO ? 'met' : 'MISSED'}; ` +
         `was <= ${TARGET_RATIO})`,
@@ -155,6 +240,8 @@ async function main(): Promise<void> {
     console.log(
       `  peak RSS                   happy path ${happyMiB.toFixed(1)} MiB, 50 MB answer (refused past 1 MiB) ${floodMiB.toFixed(1)} MiB`,
     );
+
+    await benchFusionApi(ims, inputs);
 
     const burst = await runBurst({ processes: 100, perSecond: 20, retryAfter: '1', retries: 6 });
     console.log(

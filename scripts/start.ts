@@ -10,14 +10,25 @@
 // Proxy settings (HTTPS_PROXY, NO_PROXY) and NODE_EXTRA_CA_CERTS are passed on.
 // With cache=true it also starts the cache service emulator and runs the step
 // twice, as two scheduled runs: the second gets its token from the cache.
+// With fusion-api=true it also starts the Fusion API emulator (when it uses
+// the IMS emulator) and, after the step, makes one fusion-api call as a later
+// step of the job would, with the command the step put on PATH.
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CacheService } from '../testbed/cache-service.js';
+import { FusionEmulator, tokensOf } from '../testbed/fusion-emulator.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
-import { actionNodeBinary, readActionMetadata, runAction } from '../testbed/runner.js';
+import {
+  type RunResult,
+  actionNodeBinary,
+  makeRunnerTemp,
+  readActionMetadata,
+  runAction,
+  runLaterStep,
+} from '../testbed/runner.js';
 import { execFileSync } from 'node:child_process';
 
 function argumentInputs(args: readonly string[]): Record<string, string> {
@@ -74,6 +85,20 @@ function maskWith(masks: readonly string[], value: string): string {
   return shown;
 }
 
+/** The call that npm start -- fusion-api=true makes after the step, as a `run:` step would. */
+const FUSION_CALL = ['/api/v3/scenarios', '-q', 'limit=3', '-q', 'orderby=+id'];
+
+/** Runs FUSION_CALL as a later step of the step's job, and prints what its log would show. */
+async function laterFusionCall(step: RunResult): Promise<number> {
+  console.log(`\n--- a later step: fusion-api ${FUSION_CALL.join(' ')} ---`);
+  const call = await runLaterStep(step, 'fusion-api', FUSION_CALL, { env: networkEnvironment(), killAfterMs: 120_000 });
+  // The runner masks the later steps' logs too.
+  for (const line of `${call.stdout}\n${call.stderr}`.split('\n'))
+    if (line !== '') console.log(maskWith(step.masks, line));
+  console.log(`--- exit code ${call.exitCode} after ${Math.round(call.elapsedMs)} ms ---`);
+  return call.exitCode ?? 1;
+}
+
 async function main(): Promise<number> {
   const real = fromEnvironment();
   let emulator: ImsEmulator | undefined;
@@ -105,7 +130,14 @@ async function main(): Promise<number> {
   const cacheOn = /^true$/i.test(inputs['cache'] ?? '');
   const cacheService = cacheOn ? await CacheService.start() : undefined;
   const runner = cacheOn ? mkdtempSync(path.join(tmpdir(), 'fusion-start-runner-')) : undefined;
+  // fusion-api=true: a Fusion API emulator that takes the IMS emulator's tokens (the inputs given win), and a
+  // RUNNER_TEMP that outlives the step, for the call after it.
+  const fusionOn = /^true$/i.test(inputs['fusion-api'] ?? '');
+  const fusion = fusionOn && emulator ? await FusionEmulator.start({ tokens: tokensOf(emulator) }) : undefined;
+  if (fusion) inputs = { ...fusion.inputs(), ...inputs };
+  const jobTemp = fusionOn ? makeRunnerTemp() : undefined;
   try {
+    if (fusion) console.log(`Fusion API: the local emulator at ${fusion.url}; a later step calls it with fusion-api.`);
     let env = networkEnvironment();
     if (cacheService && runner) {
       env = { ...env, ...cacheService.env(), RUNNER_TEMP: path.join(runner, '_temp'), GITHUB_WORKSPACE: runner };
@@ -113,8 +145,10 @@ async function main(): Promise<number> {
       console.log(`Actions cache: the local cache service emulator at ${cacheService.url}; the step runs twice.`);
     }
     let exitCode = 0;
+    let last: RunResult | undefined;
     for (const run of cacheOn ? ['first run', 'second run'] : ['run']) {
-      const result = await runAction({ inputs, env, killAfterMs: 15 * 60_000 });
+      const result = await runAction({ inputs, env, killAfterMs: 15 * 60_000, runnerTemp: jobTemp });
+      last = result;
       console.log(`\n--- runner log${cacheOn ? ` (${run})` : ''} ---`);
       for (const line of result.log) console.log(line);
       console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
@@ -128,10 +162,14 @@ async function main(): Promise<number> {
       }
       exitCode ||= result.exitCode ?? 1;
     }
+    if (fusionOn && last?.exitCode === 0) exitCode ||= await laterFusionCall(last);
     if (emulator) console.log(`\nThe IMS emulator received ${emulator.requests.length} request(s).`);
+    if (fusion) console.log(`The Fusion API emulator received ${fusion.requests.length} request(s).`);
     return exitCode;
   } finally {
     await emulator?.close();
+    await fusion?.close();
+    if (jobTemp) rmSync(jobTemp, { recursive: true, force: true });
     await cacheService?.close();
     if (runner) rmSync(runner, { recursive: true, force: true });
   }

@@ -360,6 +360,15 @@ export interface LaterStepOptions {
   readonly killAfterMs?: number;
   /** Standard input for the command. */
   readonly input?: string;
+  /** The working folder (a job's GITHUB_WORKSPACE); RUNNER_TEMP by default. */
+  readonly cwd?: string;
+  /** Sample the process's peak resident memory (Linux /proc) while it runs; a launcher that execs counts as it. */
+  readonly measureMemory?: boolean;
+}
+
+export interface LaterStepResult extends ProcessResult {
+  /** Peak resident memory (VmHWM) last seen before exit, when measureMemory was set. */
+  readonly peakRssBytes?: number;
 }
 
 /**
@@ -373,7 +382,7 @@ export async function runLaterStep(
   command: string,
   args: readonly string[],
   options: LaterStepOptions = {},
-): Promise<ProcessResult> {
+): Promise<LaterStepResult> {
   if (!existsSync(step.runnerTemp)) {
     throw new Error(`RUNNER_TEMP ${step.runnerTemp} is gone: run the step with a runnerTemp from makeRunnerTemp()`);
   }
@@ -388,9 +397,19 @@ export async function runLaterStep(
     ...step.exportedEnv,
     ...options.env,
   };
-  const child = spawn(command, [...args], { cwd: step.runnerTemp, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, [...args], {
+    cwd: options.cwd ?? step.runnerTemp,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const memory = options.measureMemory && child.pid !== undefined ? watchPeakMemory(child.pid) : undefined;
+  child.on('exit', () => memory?.stop());
+  // A command that exits without reading its input (pwd, say) closes the pipe first: no failure.
+  child.stdin.on('error', () => {});
   child.stdin.end(options.input ?? '');
-  return finished(child, options.killAfterMs ?? 20_000);
+  const result = await finished(child, options.killAfterMs ?? 20_000);
+  const peakRssBytes = memory?.stop();
+  return peakRssBytes === undefined ? result : { ...result, peakRssBytes };
 }
 
 /**
