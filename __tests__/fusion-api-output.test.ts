@@ -1,6 +1,18 @@
 // Where the answer's body goes: standard output with backpressure, a file
 // renamed into place only when complete, one page held for --paginate.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -84,17 +96,45 @@ describe('fileSink', () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it('says which file it could not write: a missing folder, a write after close, a rename over a folder', async () => {
+  it('says which file it could not write: a missing folder, a folder, a write after close', async () => {
     await expect(fileSink(path.join(work, 'missing', 'x.json'), 'u4')).rejects.toThrow(
       `could not write ${path.join(work, 'missing', 'x.json')}: ENOENT`,
     );
     const folder = path.join(work, 'a-folder');
     mkdirSync(path.join(folder, 'inside'), { recursive: true });
-    const sink = await fileSink(folder, 'u5');
-    await sink.write('x');
-    await expect(sink.finish()).rejects.toThrow(`could not write ${folder}:`);
+    await expect(fileSink(folder, 'u5')).rejects.toThrow(`could not write ${folder}: EISDIR`);
+    const file = path.join(work, 'closed.json');
+    const sink = await fileSink(file, 'u6');
+    await sink.finish();
     await expect(sink.write('y')).rejects.toThrow(OutputError);
     await sink.abandon();
+  });
+
+  it('writes to a device or a FIFO directly, never replacing it, and follows a link to the file it names', async () => {
+    const devNull = await fileSink('/dev/null', 'u7');
+    await devNull.write('discarded');
+    expect(await devNull.restart()).toBe(false);
+    await devNull.finish();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+
+    const fifo = path.join(work, 'answer.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Promise<string>((resolve) => execFile('cat', [fifo], (_error, stdout) => resolve(stdout)));
+    const piped = await fileSink(fifo, 'u8');
+    await piped.write('through a pipe');
+    await piped.finish();
+    expect(await reader).toBe('through a pipe');
+    expect(statSync(fifo).isFIFO()).toBe(true);
+
+    const real = path.join(work, 'real.json');
+    const link = path.join(work, 'link.json');
+    writeFileSync(real, 'old');
+    symlinkSync(real, link);
+    const linked = await fileSink(link, 'u9');
+    await linked.write('new');
+    await linked.finish();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe('new');
   });
 });
 

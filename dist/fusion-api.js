@@ -30715,6 +30715,8 @@ var external_node_events_ = __nccwpck_require__(8474);
 // -o FILE. A file is written under a temporary name beside it and renamed
 // into place only when the whole answer is in, so that a call that fails
 // leaves no half file behind (and an attempt that broke off can start over).
+// FILE that is no regular file (/dev/null, a FIFO) is written to directly; a
+// symbolic link is followed, so the file it names is the one replaced.
 
 
 
@@ -30749,8 +30751,13 @@ function streamSink(stream, name = 'standard output') {
 }
 /** -o FILE: a temporary file beside FILE, renamed into place when the answer is complete. */
 async function fileSink(file, unique) {
-    const partial = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${unique}.partial`);
     const failed = (error) => new OutputError(`could not write ${file}: ${error.message}`);
+    // Where a link leads, where it leads somewhere; else FILE itself, which may not exist yet.
+    const target = await (0,promises_namespaceObject.realpath)(file).catch(() => file);
+    const existing = await (0,promises_namespaceObject.stat)(target).catch(() => undefined);
+    if (existing !== undefined && !existing.isFile())
+        return deviceSink(target, failed);
+    const partial = external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.${unique}.partial`);
     let handle;
     try {
         handle = await (0,promises_namespaceObject.open)(partial, 'wx');
@@ -30788,7 +30795,7 @@ async function fileSink(file, unique) {
         async finish() {
             try {
                 await close();
-                await (0,promises_namespaceObject.rename)(partial, file);
+                await (0,promises_namespaceObject.rename)(partial, target);
             }
             catch (error) {
                 throw failed(error);
@@ -30798,6 +30805,38 @@ async function fileSink(file, unique) {
             await close().catch(() => { });
             await (0,promises_namespaceObject.unlink)(partial).catch(() => { });
         },
+    };
+}
+/** FILE that is a device or a FIFO: written as it comes, like standard output; what went out stays out. */
+async function deviceSink(target, failed) {
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(target, 'w');
+    }
+    catch (error) {
+        throw failed(error);
+    }
+    let written = 0;
+    return {
+        async write(chunk) {
+            const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            try {
+                for (let offset = 0; offset < bytes.length;) {
+                    offset += (await handle.write(bytes, offset, bytes.length - offset)).bytesWritten;
+                }
+            }
+            catch (error) {
+                throw failed(error);
+            }
+            written += bytes.length;
+        },
+        restart: () => Promise.resolve(written === 0),
+        async finish() {
+            await handle.close().catch((error) => {
+                throw failed(error);
+            });
+        },
+        abandon: () => handle.close().catch(() => { }),
     };
 }
 /** One page of --paginate, held to be read as JSON: at most `limit` bytes. */

@@ -2,9 +2,11 @@
 // -o FILE. A file is written under a temporary name beside it and renamed
 // into place only when the whole answer is in, so that a call that fails
 // leaves no half file behind (and an attempt that broke off can start over).
+// FILE that is no regular file (/dev/null, a FIFO) is written to directly; a
+// symbolic link is followed, so the file it names is the one replaced.
 
 import { once } from 'node:events';
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Writing the answer out failed (standard output closed, a full disk): not the API's fault, never retried. */
@@ -47,9 +49,13 @@ export function streamSink(stream: NodeJS.WritableStream, name = 'standard outpu
 
 /** -o FILE: a temporary file beside FILE, renamed into place when the answer is complete. */
 export async function fileSink(file: string, unique: string): Promise<Sink> {
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${unique}.partial`);
   const failed = (error: unknown): OutputError =>
     new OutputError(`could not write ${file}: ${(error as Error).message}`);
+  // Where a link leads, where it leads somewhere; else FILE itself, which may not exist yet.
+  const target = await realpath(file).catch(() => file);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile()) return deviceSink(target, failed);
+  const partial = path.join(path.dirname(target), `.${path.basename(target)}.${unique}.partial`);
   let handle: FileHandle;
   try {
     handle = await open(partial, 'wx');
@@ -84,7 +90,7 @@ export async function fileSink(file: string, unique: string): Promise<Sink> {
     async finish() {
       try {
         await close();
-        await rename(partial, file);
+        await rename(partial, target);
       } catch (error) {
         throw failed(error);
       }
@@ -93,6 +99,37 @@ export async function fileSink(file: string, unique: string): Promise<Sink> {
       await close().catch(() => {});
       await unlink(partial).catch(() => {});
     },
+  };
+}
+
+/** FILE that is a device or a FIFO: written as it comes, like standard output; what went out stays out. */
+async function deviceSink(target: string, failed: (error: unknown) => OutputError): Promise<Sink> {
+  let handle: FileHandle;
+  try {
+    handle = await open(target, 'w');
+  } catch (error) {
+    throw failed(error);
+  }
+  let written = 0;
+  return {
+    async write(chunk) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      try {
+        for (let offset = 0; offset < bytes.length;) {
+          offset += (await handle.write(bytes, offset, bytes.length - offset)).bytesWritten;
+        }
+      } catch (error) {
+        throw failed(error);
+      }
+      written += bytes.length;
+    },
+    restart: () => Promise.resolve(written === 0),
+    async finish() {
+      await handle.close().catch((error: unknown) => {
+        throw failed(error);
+      });
+    },
+    abandon: () => handle.close().catch(() => {}),
   };
 }
 
