@@ -1,13 +1,14 @@
 // npm run bundle: builds dist/ from src/ with @vercel/ncc, from scratch, so
-// that dist/ holds exactly what src/ makes: dist/index.js (the main step, with
-// dist/licenses.txt, made by scripts/licenses.ts for every build, and
-// dist/package.json), the chunks it loads on demand
-// (`<id>.index.js`, one per dynamic import() and its dependencies, e.g. the
-// cache code that only `cache: true` loads), dist/post.js (the post step) and
-// dist/fusion-api.js (the fusion-api command, which the main step never loads).
-// The last two are one file each: a chunk of theirs would be lost, and would
-// clash with the main step's chunk names. (The command's proxy code is
-// bundled in with webpackMode "eager": in the file, run only when asked.)
+// that dist/ holds exactly what src/ makes:
+// - dist/index.js, the main step, with the chunks it loads on demand
+//   (`<id>.index.js`, one per dynamic import() and its dependencies, e.g. the
+//   cache code that only `cache: true` loads) and dist/package.json;
+// - dist/post.js, the post step, one file: a chunk of its would be lost, and
+//   would clash with the main step's chunk names;
+// - dist/fusion-api/, the fusion-api command (which the main step never
+//   loads) with the chunk it loads only behind a proxy, and dist/fusion-api.js,
+//   which the launchers run and which only imports it;
+// - dist/licenses.txt, made by scripts/licenses.ts for every build.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,13 @@ rmSync(stats, { recursive: true, force: true });
 mkdirSync(stats, { recursive: true });
 build('src/index.ts', dist);
 buildSingleFile('src/post-entry.ts', 'post.js');
-buildSingleFile('src/fusion-api-entry.ts', 'fusion-api.js');
+// The command in a folder of its own, so that the chunk it loads only behind a proxy cannot clash
+// with the main step's chunk names; dist/fusion-api.js, which the launchers run, only imports it.
+build('src/fusion-api-entry.ts', path.join(dist, 'fusion-api'));
+writeFileSync(
+  path.join(dist, 'fusion-api.js'),
+  "// The fusion-api command: built from src/fusion-api-entry.ts into fusion-api/ by scripts/bundle.ts.\nimport './fusion-api/index.js';\n",
+);
 const bundled = readdirSync(stats).flatMap((file) =>
   packageFolders(statsModulePaths(JSON.parse(readFileSync(path.join(stats, file), 'utf8'))), ROOT),
 );

@@ -76,10 +76,10 @@ export async function openConnection(
         : new http.Agent({ keepAlive: true });
     return { agent, proxy: undefined, close: () => agent.destroy() };
   }
-  // Bundled into dist/fusion-api.js ("eager": no chunk), but run only here.
+  // A chunk of its own (dist/fusion-api/), loaded only here: most calls never pay for it.
   const [{ HttpClient }, { verifyingAgent }] = await Promise.all([
-    import(/* webpackMode: "eager" */ '@actions/http-client'),
-    import(/* webpackMode: "eager" */ '../transport.js'),
+    import('@actions/http-client'),
+    import('../transport.js'),
   ]);
   const client = new HttpClient(undefined, undefined, { keepAlive: false });
   return { agent: verifyingAgent(client, baseUrl), proxy: shownProxy(proxy), close: () => client.dispose() };

@@ -1,0 +1,149 @@
+export const id = 646;
+export const ids = [646];
+export const modules = {
+
+/***/ 9646:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   TransportError: () => (/* binding */ TransportError),
+/* harmony export */   createPost: () => (/* binding */ createPost),
+/* harmony export */   createRequest: () => (/* binding */ createRequest),
+/* harmony export */   proxyFor: () => (/* binding */ proxyFor),
+/* harmony export */   verifyingAgent: () => (/* binding */ verifyingAgent)
+/* harmony export */ });
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4942);
+/* harmony import */ var _failures_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(4320);
+// The one place that touches the network: a single HTTP request, read in
+// full, with a limit on its total time and on the size of the answer. Proxies
+// (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
+// Redirects are never followed: a 3xx is returned like any other answer.
+// Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
+
+
+
+
+/** A request that got no complete answer. */
+class TransportError extends Error {
+    code;
+    proxy;
+    name = 'TransportError';
+    constructor(code, message, 
+    /** The proxy used, without credentials. */
+    proxy) {
+        super(message);
+        this.code = code;
+        this.proxy = proxy;
+    }
+}
+/** The proxy @actions/http-client would use for this URL, without credentials. */
+function proxyFor(url) {
+    const proxy = (0,_actions_http_client__WEBPACK_IMPORTED_MODULE_2__.getProxyUrl)(url.href);
+    if (proxy === '')
+        return undefined;
+    const { protocol, host } = new URL(proxy);
+    return `${protocol}//${host}`;
+}
+function flattenHeaders(headers) {
+    const flat = {};
+    for (const [name, value] of Object.entries(headers)) {
+        flat[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return flat;
+}
+/**
+ * The agent @actions/http-client picks for the URL, made to verify every
+ * certificate: Node's default follows NODE_TLS_REJECT_UNAUTHORIZED, which a
+ * job may set to 0 for some other tool, and the request carries the client
+ * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
+ * it takes those for IMS from its own options, and those for an https://
+ * proxy from its proxy options.
+ */
+function verifyingAgent(client, url) {
+    const agent = client.getAgent(url.href);
+    const tls = agent;
+    tls.options.rejectUnauthorized = true;
+    if (tls.proxyOptions)
+        tls.proxyOptions.rejectUnauthorized = true;
+    return agent;
+}
+function createPost() {
+    const send = createRequest();
+    return async (request) => {
+        const answer = await send({ ...request, method: 'POST' });
+        return { ...answer, body: answer.body.toString('utf8') };
+    };
+}
+function createRequest() {
+    // Only its agent is used: the one @actions/http-client picks for the URL and
+    // the proxy settings. The request itself is made here, to bound its time. A
+    // client per request, since a client keeps the first agent it made, whose
+    // protocol may not be the next URL's (an https cache service, an http blob).
+    return (request) => send(new _actions_http_client__WEBPACK_IMPORTED_MODULE_2__.HttpClient(undefined, undefined, { keepAlive: false }), request);
+}
+function send(client, request) {
+    const { url, timeoutMs, maxAnswerBytes, body = '' } = request;
+    const proxy = proxyFor(url);
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const settle = (error, answer) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            if (error) {
+                req.destroy();
+                reject(error);
+            }
+            else {
+                resolve(answer);
+            }
+        };
+        const failWith = (code, message) => settle(new TransportError(code, message, proxy));
+        const transport = url.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_1__ : node_http__WEBPACK_IMPORTED_MODULE_0__;
+        const req = transport.request(url, {
+            method: request.method,
+            agent: verifyingAgent(client, url),
+            rejectUnauthorized: true,
+            headers: {
+                ...request.headers,
+                ...(request.method === 'GET' ? {} : { 'Content-Length': Buffer.byteLength(body) }),
+            },
+        }, (res) => {
+            const declared = Number(res.headers['content-length']);
+            if (declared > maxAnswerBytes) {
+                failWith(_failures_js__WEBPACK_IMPORTED_MODULE_3__/* .TOO_LARGE_CODE */ .z4, `an answer of ${declared} bytes, more than the ${maxAnswerBytes} allowed`);
+                return;
+            }
+            const chunks = [];
+            let received = 0;
+            res.on('data', (chunk) => {
+                received += chunk.length;
+                if (received > maxAnswerBytes) {
+                    failWith(_failures_js__WEBPACK_IMPORTED_MODULE_3__/* .TOO_LARGE_CODE */ .z4, `an answer of more than the ${maxAnswerBytes} bytes allowed`);
+                    return;
+                }
+                chunks.push(chunk);
+            });
+            res.on('end', () => settle(undefined, {
+                status: res.statusCode ?? 0,
+                headers: flattenHeaders(res.headers),
+                body: Buffer.concat(chunks),
+            }));
+            res.on('error', (error) => failWith(error.code, error.message));
+        });
+        const timer = setTimeout(() => failWith(_failures_js__WEBPACK_IMPORTED_MODULE_3__/* .TIMEOUT_CODE */ .of, `no complete answer within ${timeoutMs} ms`), timeoutMs);
+        req.on('error', (error) => failWith(error.code, error.message));
+        req.end(request.method === 'GET' ? undefined : body);
+    });
+}
+
+
+/***/ })
+
+};
