@@ -32885,8 +32885,6 @@ function unopenedCacheWarning(key, problem) {
     const why = problem === 'does not open' ? `${UNOPENED}: it was sealed with another client secret, or forged` : problem;
     return `The cached token ${(0,src_text/* visible */.RK)(key)} ${why}; it is not used, and a new token will replace it.`;
 }
-/** The line when no sealed token was given. */
-const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
 /** The line of a reused token under revoke: true. */
 function reusedNotRevokedLine(token) {
     return ('revoke: true invalidates only a token that this step mints: the reused token is not invalidated ' +
@@ -33057,14 +33055,13 @@ function say(deps, line) {
     else
         deps.log(line.text);
 }
-/** Opens the sealed-token input; undefined (after its one line) when it is empty or does not open. */
+/**
+ * Opens the sealed-token input; undefined when it is empty (silently: the
+ * default path says nothing about reuse) or, after a warning, does not open.
+ */
 function openInput(inputs, binding, deps) {
-    if (inputs.sealedToken === '') {
-        // With the cache on, the cache's own line says what happens next.
-        if (deps.cache === undefined)
-            deps.log(NO_SEALED_TOKEN_LINE);
+    if (inputs.sealedToken === '')
         return undefined;
-    }
     const opened = openSealed(inputs.sealedToken, inputs.clientSecrets, binding);
     if (!opened.ok) {
         deps.warn(unopenedWarning(opened.problem));

@@ -84,9 +84,6 @@ export function unopenedCacheWarning(key: string, problem: SealProblem): string 
   return `The cached token ${visible(key)} ${why}; it is not used, and a new token will replace it.`;
 }
 
-/** The line when no sealed token was given. */
-export const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
-
 /** The line of a reused token under revoke: true. */
 export function reusedNotRevokedLine(token: IssuedToken): string {
   return (
