@@ -108,18 +108,26 @@ function blocks(markdown: string): string[] {
   return found;
 }
 
+/** The blocks that speak of retrying. */
+function retryBlocks(markdown: string): string[] {
+  return blocks(markdown).filter((text) => /\bretr(y|ies|ied)\b/i.test(text));
+}
+
+/** A list of statuses: `HTTP 408, 429 and 500`. */
+const STATUS_LIST = /HTTP \d{3}(?:(?:, |,? and |,? or )\d{3})+/g;
+
 /**
  * What the README gets wrong about the statuses that are retried, given the
- * code's list: in any block that speaks of retrying, a list of statuses
- * (`HTTP 408, 429 and 500`) that is not exactly that list, or a status class
- * (`5xx`) that claims statuses it is not. Also a README with no such list.
+ * code's list: in any block that speaks of retrying, a list of statuses that
+ * is not exactly that list, or a status class (`5xx`) that claims statuses it
+ * is not. Also a README with no such list.
  */
 function retryDrift(markdown: string, retried: readonly number[]): string[] {
   const expected = [...retried].sort((a, b) => a - b).join(', ');
   const problems: string[] = [];
   let lists = 0;
-  for (const block of blocks(markdown).filter((text) => /\bretr(y|ies|ied)\b/i.test(text))) {
-    for (const [list] of block.matchAll(/HTTP \d{3}(?:(?:, |,? and |,? or )\d{3})+/g)) {
+  for (const block of retryBlocks(markdown)) {
+    for (const [list] of block.matchAll(STATUS_LIST)) {
       lists++;
       const named = [...list.matchAll(/\d{3}/g)].map(([status]) => Number(status)).sort((a, b) => a - b);
       if (named.join(', ') !== expected) problems.push(`${list} (the code retries ${expected})`);
@@ -133,38 +141,41 @@ function retryDrift(markdown: string, retried: readonly number[]): string[] {
 
 describe('README on retries', () => {
   const retried = [...RETRYABLE_STATUSES];
+  const expected = [...retried].sort((a, b) => a - b).join(', ');
+  // The self-tests change the README's first list of retried statuses, whatever it holds.
+  const [firstList = ''] = retryBlocks(README).flatMap((block) =>
+    [...block.matchAll(STATUS_LIST)].map(([list]) => list),
+  );
+  /** The README with its first list replaced; the list may wrap across lines there. */
+  const replacingFirstList = (replacement: string): string =>
+    README.replace(new RegExp(firstList.replace(/ /g, '\\s+')), replacement);
+  const withoutFirstStatus = firstList.replace(/^(HTTP )\d{3}(?:, |,? and |,? or )/, '$1');
+  const unretried = [501, 505, 507, 508].find((status) => !RETRYABLE_STATUSES.has(status)) as number;
 
   it('names exactly the statuses src/retry.ts retries, wherever it lists retried statuses', () => {
     expect(retryDrift(README, retried)).toEqual([]);
   });
 
   it.each([
-    [
-      'a status dropped from a list',
-      (text: string) => text.replace(/(HTTP 408, 429), 500/, '$1'),
-      'HTTP 408, 429, 502, 503 and 504 (the code retries 408, 429, 500, 502, 503, 504)',
-    ],
-    [
-      'a status class',
-      (text: string) => text.replace(/HTTP 408, 429, 500, 502, 503 and 504/, 'HTTP 429, 5xx'),
-      '5xx (the code retries 408, 429, 500, 502, 503, 504)',
-    ],
-    [
-      'no list at all',
-      (text: string) => text.replace(/HTTP \d{3}(?:(?:,\s+|,?\s+and\s+|,?\s+or\s+)\d{3})+/g, 'some statuses'),
-      'no list of the retried statuses',
-    ],
-  ])('sees drift: %s', (_what, change, problem) => {
-    const changed = change(README);
+    ['a status dropped from a list', withoutFirstStatus, `${withoutFirstStatus} (the code retries ${expected})`],
+    ['a status class', 'HTTP 5xx', `5xx (the code retries ${expected})`],
+  ])('sees drift: %s', (_what, replacement, problem) => {
+    const changed = replacingFirstList(replacement);
     expect(changed).not.toBe(README);
     expect(retryDrift(changed, retried)).toEqual([problem]);
+  });
+
+  it('sees drift: no list at all', () => {
+    const changed = README.replace(/HTTP \d{3}(?:(?:,\s+|,?\s+and\s+|,?\s+or\s+)\d{3})+/g, 'some statuses');
+    expect(changed).not.toBe(README);
+    expect(retryDrift(changed, retried)).toEqual(['no list of the retried statuses']);
   });
 
   it('sees drift: the code retrying another status, or one fewer', () => {
     // Every list in the README is then wrong.
     const lists = retryDrift(README, []).length;
     expect(lists).toBeGreaterThanOrEqual(2);
-    expect(retryDrift(README, [...retried, 507])).toHaveLength(lists);
+    expect(retryDrift(README, [...retried, unretried])).toHaveLength(lists);
     expect(retryDrift(README, retried.slice(1))).toHaveLength(lists);
   });
 });
