@@ -1,6 +1,8 @@
 // npm start: runs the bundled action exactly as the runner would and prints
 // what the runner's log would show, then the outputs as a later step that
-// echoes them would show them (masked values as ***).
+// echoes them would show them (masked values as ***), then the post step
+// (dist/post.js), which the runner runs when the job ends whatever the main
+// step did: with revoke=true it revokes the token.
 //
 // By default it asks the local IMS emulator the tests use, with a demo
 // credential, so it needs no Adobe account. With FUSION_CLIENT_ID and
@@ -9,7 +11,9 @@
 // as name=value arguments: npm start -- retries=0 timeout-seconds=5
 // Proxy settings (HTTPS_PROXY, NO_PROXY) and NODE_EXTRA_CA_CERTS are passed on.
 // With cache=true it also starts the cache service emulator and runs the step
-// twice, as two scheduled runs: the second gets its token from the cache.
+// twice, as two scheduled runs: the second gets its token from the cache. A
+// run that fails ends it. Arguments it cannot read are one line on stderr and
+// exit code 2, without a stack trace.
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,18 +21,28 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CacheService } from '../testbed/cache-service.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
-import { actionNodeBinary, readActionMetadata, runAction } from '../testbed/runner.js';
+import {
+  type RunResult,
+  actionNodeBinary,
+  readActionMetadata,
+  runAction,
+  stateEnvironment,
+} from '../testbed/runner.js';
 import { execFileSync } from 'node:child_process';
+
+/** Arguments that npm start cannot read: its message is all the user needs. */
+class UsageError extends Error {}
 
 function argumentInputs(args: readonly string[]): Record<string, string> {
   const declared = readActionMetadata().inputs;
   const inputs: Record<string, string> = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const name = arg.slice(0, eq);
     if (eq <= 0 || !(name in declared)) {
-      throw new Error(
-        `Arguments are name=value for an input of action.yml (${Object.keys(declared).join(', ')}); got ${arg}`,
+      const problem = eq <= 0 ? `${arg} is not name=value` : `${name} is not an input of action.yml`;
+      throw new UsageError(
+        `npm start: ${problem}. Give inputs as name=value, the name one of: ${Object.keys(declared).join(', ')}.`,
       );
     }
     inputs[name] = arg.slice(eq + 1);
@@ -74,7 +88,16 @@ function maskWith(masks: readonly string[], value: string): string {
   return shown;
 }
 
+/** Prints a step's log as the runner shows it, and how it ended. */
+function printLog(title: string, result: RunResult): void {
+  console.log(`\n--- ${title} ---`);
+  for (const line of result.log) console.log(line);
+  console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
+}
+
 async function main(): Promise<number> {
+  // Read first: a typo starts nothing.
+  const given = argumentInputs(process.argv.slice(2));
   const real = fromEnvironment();
   let emulator: ImsEmulator | undefined;
   let inputs: Record<string, string>;
@@ -89,7 +112,7 @@ async function main(): Promise<number> {
     emulator = await ImsEmulator.start([demo]);
     inputs = { 'client-id': demo.clientId, 'client-secret': demo.clientSecret, 'ims-url': emulator.url };
   }
-  inputs = { ...inputs, ...argumentInputs(process.argv.slice(2)) };
+  inputs = { ...inputs, ...given };
 
   const node = actionNodeBinary();
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
@@ -112,12 +135,12 @@ async function main(): Promise<number> {
       mkdirSync(env['RUNNER_TEMP'] as string);
       console.log(`Actions cache: the local cache service emulator at ${cacheService.url}; the step runs twice.`);
     }
+    const killAfterMs = 15 * 60_000;
     let exitCode = 0;
     for (const run of cacheOn ? ['first run', 'second run'] : ['run']) {
-      const result = await runAction({ inputs, env, killAfterMs: 15 * 60_000 });
-      console.log(`\n--- runner log${cacheOn ? ` (${run})` : ''} ---`);
-      for (const line of result.log) console.log(line);
-      console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
+      const which = cacheOn ? ` (${run})` : '';
+      const result = await runAction({ inputs, env, killAfterMs });
+      printLog(`runner log${which}`, result);
       if (Object.keys(result.outputs).length > 0) {
         console.log('\n--- step outputs, as a later step that echoes them shows them ---');
         for (const [name, value] of Object.entries(result.outputs)) {
@@ -126,9 +149,29 @@ async function main(): Promise<number> {
           console.log(`${name}: ${shown.length > 60 ? `${shown.slice(0, 40)}… (${shown.length} characters)` : shown}`);
         }
       }
+      // The post step, as when the job ends (post-if: always()): the same inputs, the main step's state.
+      const post = await runAction({
+        inputs,
+        env: { ...env, ...stateEnvironment(result.state) },
+        entry: readActionMetadata().runs.post,
+        killAfterMs,
+      });
+      printLog(`post step log${which}`, post);
       exitCode ||= result.exitCode ?? 1;
+      exitCode ||= post.exitCode ?? 1;
+      if (result.exitCode !== 0) {
+        if (cacheOn && run === 'first run') {
+          console.log('\nStopped after the first run failed: a second run would find no token in the cache.');
+        }
+        break;
+      }
     }
-    if (emulator) console.log(`\nThe IMS emulator received ${emulator.requests.length} request(s).`);
+    if (emulator) {
+      const paths = emulator.requests.map((request) => `${request.method} ${request.url.split('?')[0]}`);
+      console.log(
+        `\nThe IMS emulator received ${paths.length} request(s)${paths.length > 0 ? `: ${paths.join(', ')}` : ''}.`,
+      );
+    }
     return exitCode;
   } finally {
     await emulator?.close();
@@ -137,4 +180,10 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(error.message);
+  process.exitCode = 2;
+}
