@@ -1,8 +1,8 @@
 // The README must not drift from action.yml: the inputs and outputs tables
 // list exactly the declared names, in order, with the same required flags and
 // defaults. Nor from the code: where it lists the statuses that are retried,
-// they are exactly those src/retry.ts retries. Examples must use all four
-// Fusion API headers.
+// they are exactly those src/retry.ts retries. CONTRIBUTING's table of src/
+// names every file there. Examples must use all four Fusion API headers.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -177,6 +177,28 @@ describe('README on retries', () => {
     expect(lists).toBeGreaterThanOrEqual(2);
     expect(retryDrift(README, [...retried, unretried])).toHaveLength(lists);
     expect(retryDrift(README, retried.slice(1))).toHaveLength(lists);
+  });
+});
+
+describe('CONTRIBUTING', () => {
+  const contributing = readFileSync(path.join(ROOT, 'CONTRIBUTING.md'), 'utf8');
+  const sources = readdirSync(path.join(ROOT, 'src'))
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => `src/${name}`)
+    .sort();
+  const documentedSources = (markdown: string): string[] =>
+    tableAfter(markdown, '## Where things go')
+      .map(([file]) => codeValue(file ?? ''))
+      .sort();
+
+  it('says in one table what each file in src/ is, each once', () => {
+    expect(documentedSources(contributing)).toEqual(sources);
+  });
+
+  it('sees drift: a missing row', () => {
+    const changed = contributing.replace(/^\| `src\/retry\.ts` .*\n/m, '');
+    expect(changed).not.toBe(contributing);
+    expect(documentedSources(changed)).not.toEqual(sources);
   });
 });
 
