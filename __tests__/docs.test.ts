@@ -182,16 +182,18 @@ describe('README on retries', () => {
 
 describe('CONTRIBUTING', () => {
   const contributing = readFileSync(path.join(ROOT, 'CONTRIBUTING.md'), 'utf8');
-  const sources = readdirSync(path.join(ROOT, 'src'))
-    .filter((name) => name.endsWith('.ts'))
-    .map((name) => `src/${name}`)
+  // A folder of src/ is one row, `src/<folder>/`.
+  const sources = readdirSync(path.join(ROOT, 'src'), { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory() ? [`src/${entry.name}/`] : entry.name.endsWith('.ts') ? [`src/${entry.name}`] : [],
+    )
     .sort();
   const documentedSources = (markdown: string): string[] =>
     tableAfter(markdown, '## Where things go')
       .map(([file]) => codeValue(file ?? ''))
       .sort();
 
-  it('says in one table what each file in src/ is, each once', () => {
+  it('says in one table what each file or folder in src/ is, each once', () => {
     expect(documentedSources(contributing)).toEqual(sources);
   });
 
