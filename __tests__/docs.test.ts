@@ -1,8 +1,8 @@
 // The README must not drift from action.yml: the inputs and outputs tables
 // list exactly the declared names, in order, with the same required flags and
 // defaults. Nor from the code: where it lists the statuses that are retried,
-// they are exactly those src/retry.ts retries. (The examples are run by
-// __tests__/examples.test.ts.)
+// they are exactly those src/retry.ts retries. CONTRIBUTING's table of src/
+// names every file there. (The examples are run by __tests__/examples.test.ts.)
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -108,18 +108,26 @@ function blocks(markdown: string): string[] {
   return found;
 }
 
+/** The blocks that speak of retrying. */
+function retryBlocks(markdown: string): string[] {
+  return blocks(markdown).filter((text) => /\bretr(y|ies|ied)\b/i.test(text));
+}
+
+/** A list of statuses: `HTTP 408, 429 and 500`. */
+const STATUS_LIST = /HTTP \d{3}(?:(?:, |,? and |,? or )\d{3})+/g;
+
 /**
  * What the README gets wrong about the statuses that are retried, given the
- * code's list: in any block that speaks of retrying, a list of statuses
- * (`HTTP 408, 429 and 500`) that is not exactly that list, or a status class
- * (`5xx`) that claims statuses it is not. Also a README with no such list.
+ * code's list: in any block that speaks of retrying, a list of statuses that
+ * is not exactly that list, or a status class (`5xx`) that claims statuses it
+ * is not. Also a README with no such list.
  */
 function retryDrift(markdown: string, retried: readonly number[]): string[] {
   const expected = [...retried].sort((a, b) => a - b).join(', ');
   const problems: string[] = [];
   let lists = 0;
-  for (const block of blocks(markdown).filter((text) => /\bretr(y|ies|ied)\b/i.test(text))) {
-    for (const [list] of block.matchAll(/HTTP \d{3}(?:(?:, |,? and |,? or )\d{3})+/g)) {
+  for (const block of retryBlocks(markdown)) {
+    for (const [list] of block.matchAll(STATUS_LIST)) {
       lists++;
       const named = [...list.matchAll(/\d{3}/g)].map(([status]) => Number(status)).sort((a, b) => a - b);
       if (named.join(', ') !== expected) problems.push(`${list} (the code retries ${expected})`);
@@ -133,38 +141,65 @@ function retryDrift(markdown: string, retried: readonly number[]): string[] {
 
 describe('README on retries', () => {
   const retried = [...RETRYABLE_STATUSES];
+  const expected = [...retried].sort((a, b) => a - b).join(', ');
+  // The self-tests change the README's first list of retried statuses, whatever it holds.
+  const [firstList = ''] = retryBlocks(README).flatMap((block) =>
+    [...block.matchAll(STATUS_LIST)].map(([list]) => list),
+  );
+  /** The README with its first list replaced; the list may wrap across lines there. */
+  const replacingFirstList = (replacement: string): string =>
+    README.replace(new RegExp(firstList.replace(/ /g, '\\s+')), replacement);
+  const withoutFirstStatus = firstList.replace(/^(HTTP )\d{3}(?:, |,? and |,? or )/, '$1');
+  const unretried = [501, 505, 507, 508].find((status) => !RETRYABLE_STATUSES.has(status)) as number;
 
   it('names exactly the statuses src/retry.ts retries, wherever it lists retried statuses', () => {
     expect(retryDrift(README, retried)).toEqual([]);
   });
 
   it.each([
-    [
-      'a status dropped from a list',
-      (text: string) => text.replace(/(HTTP 408, 429), 500/, '$1'),
-      'HTTP 408, 429, 502, 503 and 504 (the code retries 408, 429, 500, 502, 503, 504)',
-    ],
-    [
-      'a status class',
-      (text: string) => text.replace(/HTTP 408, 429, 500, 502, 503 and 504/, 'HTTP 429, 5xx'),
-      '5xx (the code retries 408, 429, 500, 502, 503, 504)',
-    ],
-    [
-      'no list at all',
-      (text: string) => text.replace(/HTTP \d{3}(?:(?:,\s+|,?\s+and\s+|,?\s+or\s+)\d{3})+/g, 'some statuses'),
-      'no list of the retried statuses',
-    ],
-  ])('sees drift: %s', (_what, change, problem) => {
-    const changed = change(README);
+    ['a status dropped from a list', withoutFirstStatus, `${withoutFirstStatus} (the code retries ${expected})`],
+    ['a status class', 'HTTP 5xx', `5xx (the code retries ${expected})`],
+  ])('sees drift: %s', (_what, replacement, problem) => {
+    const changed = replacingFirstList(replacement);
     expect(changed).not.toBe(README);
     expect(retryDrift(changed, retried)).toEqual([problem]);
+  });
+
+  it('sees drift: no list at all', () => {
+    const changed = README.replace(/HTTP \d{3}(?:(?:,\s+|,?\s+and\s+|,?\s+or\s+)\d{3})+/g, 'some statuses');
+    expect(changed).not.toBe(README);
+    expect(retryDrift(changed, retried)).toEqual(['no list of the retried statuses']);
   });
 
   it('sees drift: the code retrying another status, or one fewer', () => {
     // Every list in the README is then wrong.
     const lists = retryDrift(README, []).length;
     expect(lists).toBeGreaterThanOrEqual(2);
-    expect(retryDrift(README, [...retried, 507])).toHaveLength(lists);
+    expect(retryDrift(README, [...retried, unretried])).toHaveLength(lists);
     expect(retryDrift(README, retried.slice(1))).toHaveLength(lists);
+  });
+});
+
+describe('CONTRIBUTING', () => {
+  const contributing = readFileSync(path.join(ROOT, 'CONTRIBUTING.md'), 'utf8');
+  // A folder of src/ is one row, `src/<folder>/`.
+  const sources = readdirSync(path.join(ROOT, 'src'), { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory() ? [`src/${entry.name}/`] : entry.name.endsWith('.ts') ? [`src/${entry.name}`] : [],
+    )
+    .sort();
+  const documentedSources = (markdown: string): string[] =>
+    tableAfter(markdown, '## Where things go')
+      .map(([file]) => codeValue(file ?? ''))
+      .sort();
+
+  it('says in one table what each file or folder in src/ is, each once', () => {
+    expect(documentedSources(contributing)).toEqual(sources);
+  });
+
+  it('sees drift: a missing row', () => {
+    const changed = contributing.replace(/^\| `src\/retry\.ts` .*\n/m, '');
+    expect(changed).not.toBe(contributing);
+    expect(documentedSources(changed)).not.toEqual(sources);
   });
 });

@@ -215,7 +215,7 @@ describe('through a CONNECT proxy', () => {
       { retries: '1' },
     );
     const message = expectFailure(result);
-    expect(result.log[1]).toMatch(
+    expect(result.log[0]).toMatch(
       new RegExp(
         `^Attempt 1 of 2 failed: connection reset through the proxy ${goneUrl} \\(ECONNRESET\\)\\. Retrying in 0\\.\\d s\\.$`,
       ),

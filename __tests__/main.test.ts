@@ -30,12 +30,11 @@ describe('run', () => {
     const before = Date.now();
     await run(actions);
     const token = ims.issued[0]?.accessToken as string;
-    const expiresAt = events[7]?.[2] ?? '';
-    const sealed = events[8]?.[2] ?? '';
+    const expiresAt = events[6]?.[2] ?? '';
+    const sealed = events[7]?.[2] ?? '';
     expect(events).toEqual([
       ['secret', CLIENT.clientSecret],
       ['secret', ENCODED_SECRET],
-      ['info', 'No sealed-token given: asking IMS for a new token.'],
       ['secret', token],
       ['output', 'access-token', token],
       ['output', 'token-type', 'bearer'],
@@ -165,7 +164,7 @@ describe('run', () => {
     ims.enqueue({ kind: 'reset' });
     const { actions, events } = recordingCore(baseInputs());
     await run(actions, { ...systemDependencies((line) => actions.info(line)), sleep: async () => {} });
-    expect(events.filter(([kind]) => kind === 'info')[1]?.[1]).toMatch(
+    expect(events.filter(([kind]) => kind === 'info')[0]?.[1]).toMatch(
       /^Attempt 1 of 4 failed: connection reset \(ECONNRESET\)\. Retrying in \d\.\d s\.$/,
     );
     expect(events.some(([kind, name]) => kind === 'output' && name === 'access-token')).toBe(true);

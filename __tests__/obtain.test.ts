@@ -50,13 +50,14 @@ function sealedFor(binding: SealBinding, expiresInSeconds: number): string {
 }
 
 describe('obtainToken', () => {
-  it('mints and seals with the secret IMS accepted when no sealed token is given', async () => {
+  it('mints and seals with the secret IMS accepted when no sealed token is given, saying nothing of reuse', async () => {
     const { inputs, binding, deps, lines, masks } = setup();
     const obtained = await obtainToken(inputs, binding, deps);
     expect(obtained.source).toBe('minted');
     expect(obtained.secretPosition).toBe(1);
     expect(masks).toEqual([obtained.token.accessToken]);
-    expect(lines).toEqual(['info: No sealed-token given: asking IMS for a new token.']);
+    // The default path: reuse was never asked for, so no line names it.
+    expect(lines).toEqual([]);
     expect(obtained.sealed).toMatch(/^fta1\./);
   });
 

@@ -4,11 +4,13 @@ import {
   type AttemptFailure,
   type FailureContext,
   TIMEOUT_CODE,
+  PROXY_UPSTREAM_STATUSES,
   TOO_LARGE_CODE,
   networkFailure,
 } from '../src/failures.js';
 import { readTokenAnswer } from '../src/ims.js';
 import type { IssuedToken } from '../src/ims.js';
+import { RETRYABLE_STATUSES } from '../src/retry.js';
 import {
   FALLBACK_MIN_REMAINING_MS,
   type ReuseCandidate,
@@ -23,6 +25,8 @@ import {
 
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
 const MINUTE = 60_000;
+/** A server error that is not retried, whatever RETRYABLE_STATUSES holds. */
+const UNRETRIED_5XX = [501, 505, 506, 507, 508, 510, 511].find((status) => !RETRYABLE_STATUSES.has(status)) as number;
 
 function tokenWith(remainingMs: number): IssuedToken {
   return { accessToken: 'tok', tokenType: 'bearer', expiresIn: '86399', expiresAt: new Date(NOW + remainingMs) };
@@ -115,9 +119,9 @@ describe('judgeFallback', () => {
     ['host not found (it resolved when the token was sealed)', network('ENOTFOUND')],
     ['a network error without a code', network('')],
     ['an attempt timeout', network(TIMEOUT_CODE)],
-    ...[408, 429, 500, 502, 503, 504].map((status) => [`HTTP ${status}`, answered(status, '{"error":"x"}')] as const),
+    ...[...RETRYABLE_STATUSES].map((status) => [`HTTP ${status}`, answered(status, '{"error":"x"}')] as const),
     ['HTTP 503 with an HTML page', answered(503, '<html>down</html>')],
-    ...[502, 503, 504].map((status) => [`a proxy's ${status}`, tunnel(status)] as const),
+    ...[...PROXY_UPSTREAM_STATUSES].map((status) => [`a proxy's ${status}`, tunnel(status)] as const),
   ])('rides out an outage: %s', (_what, failure) => {
     expect(judgeFallback({ failure, attempts: 4 }, candidate(30 * MINUTE), NOW).use).toBe(true);
   });
@@ -127,7 +131,7 @@ describe('judgeFallback', () => {
     ['invalid_scope', answered(400, '{"error":"invalid_scope"}')],
     ['unauthorized_client', answered(400, '{"error":"unauthorized_client"}')],
     ['another 4xx', answered(403, '{"error":"forbidden"}')],
-    ['HTTP 507', answered(507, '{"error":"insufficient_storage"}')],
+    [`HTTP ${UNRETRIED_5XX}`, answered(UNRETRIED_5XX, '{"error":"x"}')],
     ['a redirect', answered(302, '', { location: 'https://elsewhere.test/' })],
     ['a TLS error', network('SELF_SIGNED_CERT_IN_CHAIN')],
     ['a 200 that is not IMS JSON', answered(200, '<html>portal</html>')],

@@ -28386,7 +28386,7 @@ module.exports = {
 /* harmony export */   uD: () => (/* binding */ isOutage),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
 /* harmony export */ });
-/* unused harmony exports redact, excerpt */
+/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt */
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9809);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 // The wording of every failure: what happened and what to do next. Pure.
@@ -28394,6 +28394,14 @@ module.exports = {
 // through redact() first.
 
 
+/**
+ * A proxy's answers to CONNECT that say it could not reach IMS (Bad Gateway,
+ * Service Unavailable, Gateway Timeout): a list of its own, not
+ * RETRYABLE_STATUSES, because these are the only proxy answers that say
+ * anything about IMS (an outage, see isOutage). The proxy's other statuses in
+ * RETRYABLE_STATUSES are retried too, but speak only of the proxy.
+ */
+const PROXY_UPSTREAM_STATUSES = new Set([502, 503, 504]);
 const MASK = '***';
 const EXCERPT_LENGTH = 200;
 // A JWT (the shape of IMS access tokens), or the value of an access_token field.
@@ -28532,7 +28540,7 @@ function networkFailure(problem, timeoutMs, context) {
         // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
         // or wrong credentials with 401. Either way the credentials must change.
         const authentication = proxyStatus === '401' || proxyStatus === '407';
-        // 502-504 from a proxy: it could not reach IMS just now, which may pass.
+        // A status retried from IMS is retried from the proxy too.
         const retryable = !authentication && _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .RETRYABLE_STATUSES */ .U3.has(Number(proxyStatus));
         const advice = authentication
             ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
@@ -28543,8 +28551,7 @@ function networkFailure(problem, timeoutMs, context) {
                 : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
         return {
             retryable,
-            // Only a proxy that could not reach IMS says anything about IMS.
-            transient: ['502', '503', '504'].includes(proxyStatus),
+            transient: PROXY_UPSTREAM_STATUSES.has(Number(proxyStatus)),
             summary: `proxy answered HTTP ${proxyStatus}`,
             message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
         };
@@ -28582,11 +28589,11 @@ function networkFailure(problem, timeoutMs, context) {
 }
 /**
  * Whether a failure, once retries are spent, is an outage that a still-valid
- * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
- * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
- * (an IMS error such as invalid_client, another status, a redirect, a TLS
- * error, an answer that is not IMS JSON, proxy authentication) says the
- * credential or the request is wrong.
+ * token may ride out: a network error, an attempt timeout, a status in
+ * RETRYABLE_STATUSES (whatever the body), or one in PROXY_UPSTREAM_STATUSES
+ * from a proxy. Anything else (an IMS error such as invalid_client, another
+ * status, a redirect, a TLS error, an answer that is not IMS JSON, proxy
+ * authentication) says the credential or the request is wrong.
  */
 function isOutage(failure) {
     return failure.transient ?? failure.retryable;
@@ -28774,7 +28781,11 @@ function readInvalidateAnswer(answer, context) {
 /* unused harmony exports BACKOFF_BASE_MS, BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS, backoffMs */
 // The retry policy: which failures are worth another attempt, and how long to
 // wait before it. Pure: randomness and the clock are passed in.
-/** Statuses that say "try again later"; every other status fails at once. */
+/**
+ * Statuses that say "try again later", from IMS or from a proxy; every other
+ * status fails at once. The one list: comments name it rather than repeat it,
+ * and __tests__/docs.test.ts holds the README's lists to it.
+ */
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
@@ -28839,7 +28850,6 @@ function retryDelayMs(retry, requestedMs, random) {
 /* harmony export */   gY: () => (/* binding */ reusedNotRevokedLine),
 /* harmony export */   jX: () => (/* binding */ unopenedWarning),
 /* harmony export */   uZ: () => (/* binding */ judgeFallback),
-/* harmony export */   um: () => (/* binding */ NO_SEALED_TOKEN_LINE),
 /* harmony export */   zp: () => (/* binding */ unopenedCacheWarning)
 /* harmony export */ });
 /* unused harmony export FALLBACK_MIN_REMAINING_MS */
@@ -28902,8 +28912,6 @@ function deleteEntryAdvice(key) {
     }
     return `If this repeats, delete the entry: gh cache delete ${key}, or the repository's Actions > Caches page.`;
 }
-/** The line when no sealed token was given. */
-const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
 /** The line of a reused token under revoke: true. */
 function reusedNotRevokedLine(token) {
     return ('revoke: true invalidates only a token that this step mints: the reused token is not invalidated ' +
@@ -33506,14 +33514,13 @@ function say(deps, line) {
     else
         deps.log(line.text);
 }
-/** Opens the sealed-token input; undefined (after its one line) when it is empty or does not open. */
+/**
+ * Opens the sealed-token input; undefined when it is empty (silently: the
+ * default path says nothing about reuse) or, after a warning, does not open.
+ */
 function openInput(inputs, binding, deps) {
-    if (inputs.sealedToken === '') {
-        // With the cache on, the cache's own line says what happens next.
-        if (deps.cache === undefined)
-            deps.log(reuse/* NO_SEALED_TOKEN_LINE */.um);
+    if (inputs.sealedToken === '')
         return undefined;
-    }
     const opened = openSealed(inputs.sealedToken, inputs.clientSecrets, binding);
     if (!opened.ok) {
         deps.warn((0,reuse/* unopenedWarning */.jX)(opened.problem));

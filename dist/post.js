@@ -32271,7 +32271,11 @@ function parseTimeoutSeconds(value) {
 ;// CONCATENATED MODULE: ./src/retry.ts
 // The retry policy: which failures are worth another attempt, and how long to
 // wait before it. Pure: randomness and the clock are passed in.
-/** Statuses that say "try again later"; every other status fails at once. */
+/**
+ * Statuses that say "try again later", from IMS or from a proxy; every other
+ * status fails at once. The one list: comments name it rather than repeat it,
+ * and __tests__/docs.test.ts holds the README's lists to it.
+ */
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
@@ -32327,6 +32331,14 @@ function retryDelayMs(retry, requestedMs, random) {
 // through redact() first.
 
 
+/**
+ * A proxy's answers to CONNECT that say it could not reach IMS (Bad Gateway,
+ * Service Unavailable, Gateway Timeout): a list of its own, not
+ * RETRYABLE_STATUSES, because these are the only proxy answers that say
+ * anything about IMS (an outage, see isOutage). The proxy's other statuses in
+ * RETRYABLE_STATUSES are retried too, but speak only of the proxy.
+ */
+const PROXY_UPSTREAM_STATUSES = new Set([502, 503, 504]);
 const MASK = '***';
 const EXCERPT_LENGTH = 200;
 // A JWT (the shape of IMS access tokens), or the value of an access_token field.
@@ -32465,7 +32477,7 @@ function networkFailure(problem, timeoutMs, context) {
         // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
         // or wrong credentials with 401. Either way the credentials must change.
         const authentication = proxyStatus === '401' || proxyStatus === '407';
-        // 502-504 from a proxy: it could not reach IMS just now, which may pass.
+        // A status retried from IMS is retried from the proxy too.
         const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
         const advice = authentication
             ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
@@ -32476,8 +32488,7 @@ function networkFailure(problem, timeoutMs, context) {
                 : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
         return {
             retryable,
-            // Only a proxy that could not reach IMS says anything about IMS.
-            transient: ['502', '503', '504'].includes(proxyStatus),
+            transient: PROXY_UPSTREAM_STATUSES.has(Number(proxyStatus)),
             summary: `proxy answered HTTP ${proxyStatus}`,
             message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
         };
@@ -32515,11 +32526,11 @@ function networkFailure(problem, timeoutMs, context) {
 }
 /**
  * Whether a failure, once retries are spent, is an outage that a still-valid
- * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
- * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
- * (an IMS error such as invalid_client, another status, a redirect, a TLS
- * error, an answer that is not IMS JSON, proxy authentication) says the
- * credential or the request is wrong.
+ * token may ride out: a network error, an attempt timeout, a status in
+ * RETRYABLE_STATUSES (whatever the body), or one in PROXY_UPSTREAM_STATUSES
+ * from a proxy. Anything else (an IMS error such as invalid_client, another
+ * status, a redirect, a TLS error, an answer that is not IMS JSON, proxy
+ * authentication) says the credential or the request is wrong.
  */
 function isOutage(failure) {
     return failure.transient ?? failure.retryable;

@@ -7,20 +7,52 @@
 // It knows one credential: client ID from EMULATOR_CLIENT_ID (default
 // `selftest-client`), with the secret from EMULATOR_CLIENT_SECRET (default
 // `selftest-secret`), granted the Fusion scopes. It runs until stopped, logging each request it answers.
+// A port it cannot have is one line on stderr and exit code 1, never a stack trace.
 import { parseArgs } from 'node:util';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '8123' } } });
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535)
-  throw new Error(`--port must be a port number, got ${values.port}`);
+/** The port .env.example and CI's self-test point at. */
+const DEFAULT_PORT = '8123';
+const PICK_ANOTHER = 'npm run emulator -- --port N';
 
+function fail(line: string): never {
+  console.error(line);
+  process.exit(1);
+}
+
+function readPort(): number {
+  let port: string;
+  try {
+    port = parseArgs({ options: { port: { type: 'string', default: DEFAULT_PORT } } }).values.port;
+  } catch (error) {
+    fail(`${(error as Error).message}. Usage: ${PICK_ANOTHER}`);
+  }
+  const number = Number(port);
+  if (port.trim() === '' || !Number.isInteger(number) || number < 0 || number > 65535) {
+    fail(`--port must be a port number from 0 to 65535 (0: any free one), got "${port}". Usage: ${PICK_ANOTHER}`);
+  }
+  return number;
+}
+
+const port = readPort();
 const client = {
   clientId: process.env['EMULATOR_CLIENT_ID'] || 'selftest-client',
   clientSecret: process.env['EMULATOR_CLIENT_SECRET'] || 'selftest-secret',
   scopes: FUSION_SCOPES,
 };
-const ims = await ImsEmulator.start([client], { port });
+let ims: ImsEmulator;
+try {
+  ims = await ImsEmulator.start([client], { port });
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    fail(
+      `Port ${port} on 127.0.0.1 is already in use (an emulator already running?): stop what holds it, ` +
+        `or pick another port with ${PICK_ANOTHER} (then point INPUT_IMS-URL in .env at it).`,
+    );
+  }
+  fail(`Cannot listen on 127.0.0.1:${port}: ${(error as Error).message}. Pick another port with ${PICK_ANOTHER}.`);
+}
 console.log(`IMS emulator listening on ${ims.url} (client ${client.clientId}); stop it with Ctrl-C.`);
 let logged = 0;
 setInterval(() => {

@@ -1,6 +1,8 @@
 // npm start: runs the bundled action exactly as the runner would and prints
 // what the runner's log would show, then the outputs as a later step that
-// echoes them would show them (masked values as ***).
+// echoes them would show them (masked values as ***), then the post step
+// (dist/post.js), which the runner runs when the job ends whatever the main
+// step did: with revoke=true it revokes the token.
 //
 // By default it asks the local IMS emulator the tests use, with a demo
 // credential, so it needs no Adobe account. With FUSION_CLIENT_ID and
@@ -12,7 +14,10 @@
 // twice, as two scheduled runs: the second gets its token from the cache.
 // With fusion-api=true it also starts the Fusion API emulator (when it uses
 // the IMS emulator) and, after the step, makes one fusion-api call as a later
-// step of the job would, with the command the step put on PATH.
+// step of the job would, with the command the step put on PATH. After each
+// run the post step runs, as when the job ends. A run that fails ends it.
+// Arguments it cannot read are one line on stderr and exit code 2, without a
+// stack trace.
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -28,18 +33,23 @@ import {
   readActionMetadata,
   runAction,
   runLaterStep,
+  stateEnvironment,
 } from '../testbed/runner.js';
 import { execFileSync } from 'node:child_process';
+
+/** Arguments that npm start cannot read: its message is all the user needs. */
+class UsageError extends Error {}
 
 function argumentInputs(args: readonly string[]): Record<string, string> {
   const declared = readActionMetadata().inputs;
   const inputs: Record<string, string> = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const name = arg.slice(0, eq);
     if (eq <= 0 || !(name in declared)) {
-      throw new Error(
-        `Arguments are name=value for an input of action.yml (${Object.keys(declared).join(', ')}); got ${arg}`,
+      const problem = eq <= 0 ? `${arg} is not name=value` : `${name} is not an input of action.yml`;
+      throw new UsageError(
+        `npm start: ${problem}. Give inputs as name=value, the name one of: ${Object.keys(declared).join(', ')}.`,
       );
     }
     inputs[name] = arg.slice(eq + 1);
@@ -99,7 +109,16 @@ async function laterFusionCall(step: RunResult): Promise<number> {
   return call.exitCode ?? 1;
 }
 
+/** Prints a step's log as the runner shows it, and how it ended. */
+function printLog(title: string, result: RunResult): void {
+  console.log(`\n--- ${title} ---`);
+  for (const line of result.log) console.log(line);
+  console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
+}
+
 async function main(): Promise<number> {
+  // Read first: a typo starts nothing.
+  const given = argumentInputs(process.argv.slice(2));
   const real = fromEnvironment();
   let emulator: ImsEmulator | undefined;
   let inputs: Record<string, string>;
@@ -114,7 +133,7 @@ async function main(): Promise<number> {
     emulator = await ImsEmulator.start([demo]);
     inputs = { 'client-id': demo.clientId, 'client-secret': demo.clientSecret, 'ims-url': emulator.url };
   }
-  inputs = { ...inputs, ...argumentInputs(process.argv.slice(2)) };
+  inputs = { ...inputs, ...given };
 
   const node = actionNodeBinary();
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
@@ -144,14 +163,12 @@ async function main(): Promise<number> {
       mkdirSync(env['RUNNER_TEMP'] as string);
       console.log(`Actions cache: the local cache service emulator at ${cacheService.url}; the step runs twice.`);
     }
+    const killAfterMs = 15 * 60_000;
     let exitCode = 0;
-    let last: RunResult | undefined;
     for (const run of cacheOn ? ['first run', 'second run'] : ['run']) {
-      const result = await runAction({ inputs, env, killAfterMs: 15 * 60_000, runnerTemp: jobTemp });
-      last = result;
-      console.log(`\n--- runner log${cacheOn ? ` (${run})` : ''} ---`);
-      for (const line of result.log) console.log(line);
-      console.log(`--- exit code ${result.exitCode} after ${Math.round(result.elapsedMs)} ms ---`);
+      const which = cacheOn ? ` (${run})` : '';
+      const result = await runAction({ inputs, env, killAfterMs, runnerTemp: jobTemp });
+      printLog(`runner log${which}`, result);
       if (Object.keys(result.outputs).length > 0) {
         console.log('\n--- step outputs, as a later step that echoes them shows them ---');
         for (const [name, value] of Object.entries(result.outputs)) {
@@ -160,10 +177,32 @@ async function main(): Promise<number> {
           console.log(`${name}: ${shown.length > 60 ? `${shown.slice(0, 40)}… (${shown.length} characters)` : shown}`);
         }
       }
+      // A later step of the job calls the Fusion API with the command the step put on PATH.
+      if (fusionOn && result.exitCode === 0) exitCode ||= await laterFusionCall(result);
+      // The post step, as when the job ends (post-if: always()): the same inputs, the main step's state.
+      const post = await runAction({
+        inputs,
+        env: { ...env, ...stateEnvironment(result.state) },
+        entry: readActionMetadata().runs.post,
+        killAfterMs,
+        runnerTemp: jobTemp,
+      });
+      printLog(`post step log${which}`, post);
       exitCode ||= result.exitCode ?? 1;
+      exitCode ||= post.exitCode ?? 1;
+      if (result.exitCode !== 0) {
+        if (cacheOn && run === 'first run') {
+          console.log('\nStopped after the first run failed: a second run would find no token in the cache.');
+        }
+        break;
+      }
     }
-    if (fusionOn && last?.exitCode === 0) exitCode ||= await laterFusionCall(last);
-    if (emulator) console.log(`\nThe IMS emulator received ${emulator.requests.length} request(s).`);
+    if (emulator) {
+      const paths = emulator.requests.map((request) => `${request.method} ${request.url.split('?')[0]}`);
+      console.log(
+        `\nThe IMS emulator received ${paths.length} request(s)${paths.length > 0 ? `: ${paths.join(', ')}` : ''}.`,
+      );
+    }
     if (fusion) console.log(`The Fusion API emulator received ${fusion.requests.length} request(s).`);
     return exitCode;
   } finally {
@@ -175,4 +214,10 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(error.message);
+  process.exitCode = 2;
+}

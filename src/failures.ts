@@ -6,7 +6,7 @@ import { RETRYABLE_STATUSES } from './retry.js';
 import { quote, secretForms, visible } from './text.js';
 
 export interface AttemptFailure {
-  /** Worth another attempt (a transient network error, 408, 429 or 5xx). */
+  /** Worth another attempt: a transient network error, or a status in RETRYABLE_STATUSES (src/retry.ts). */
   readonly retryable: boolean;
   /**
    * Whether this looks like an IMS outage rather than a wrong credential or
@@ -32,6 +32,15 @@ export interface FailureContext {
   /** Values that must never be shown: the client secret. */
   readonly secrets: readonly string[];
 }
+
+/**
+ * A proxy's answers to CONNECT that say it could not reach IMS (Bad Gateway,
+ * Service Unavailable, Gateway Timeout): a list of its own, not
+ * RETRYABLE_STATUSES, because these are the only proxy answers that say
+ * anything about IMS (an outage, see isOutage). The proxy's other statuses in
+ * RETRYABLE_STATUSES are retried too, but speak only of the proxy.
+ */
+export const PROXY_UPSTREAM_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 const MASK = '***';
 const EXCERPT_LENGTH = 200;
@@ -219,7 +228,7 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
     // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
     // or wrong credentials with 401. Either way the credentials must change.
     const authentication = proxyStatus === '401' || proxyStatus === '407';
-    // 502-504 from a proxy: it could not reach IMS just now, which may pass.
+    // A status retried from IMS is retried from the proxy too.
     const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
     const advice = authentication
       ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
@@ -230,8 +239,7 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
         : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
     return {
       retryable,
-      // Only a proxy that could not reach IMS says anything about IMS.
-      transient: ['502', '503', '504'].includes(proxyStatus),
+      transient: PROXY_UPSTREAM_STATUSES.has(Number(proxyStatus)),
       summary: `proxy answered HTTP ${proxyStatus}`,
       message: `The proxy ${problem.proxy} refused to connect to ${host} with HTTP ${proxyStatus}.${advice}`,
     };
@@ -270,11 +278,11 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
 
 /**
  * Whether a failure, once retries are spent, is an outage that a still-valid
- * token may ride out: a network error, an attempt timeout, HTTP 408, 429, 500,
- * 502, 503 or 504 (whatever the body), or a proxy's 502-504. Anything else
- * (an IMS error such as invalid_client, another status, a redirect, a TLS
- * error, an answer that is not IMS JSON, proxy authentication) says the
- * credential or the request is wrong.
+ * token may ride out: a network error, an attempt timeout, a status in
+ * RETRYABLE_STATUSES (whatever the body), or one in PROXY_UPSTREAM_STATUSES
+ * from a proxy. Anything else (an IMS error such as invalid_client, another
+ * status, a redirect, a TLS error, an answer that is not IMS JSON, proxy
+ * authentication) says the credential or the request is wrong.
  */
 export function isOutage(failure: AttemptFailure): boolean {
   return failure.transient ?? failure.retryable;

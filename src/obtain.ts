@@ -8,7 +8,6 @@ import type { IssuedToken } from './ims.js';
 import type { ActionInputs } from './inputs.js';
 import { MintError, mintToken } from './mint.js';
 import {
-  NO_SEALED_TOKEN_LINE,
   type ReuseCandidate,
   type TokenSource,
   judgeFallback,
@@ -64,13 +63,12 @@ function say(deps: ObtainDependencies, line: LogLine): void {
   else deps.log(line.text);
 }
 
-/** Opens the sealed-token input; undefined (after its one line) when it is empty or does not open. */
+/**
+ * Opens the sealed-token input; undefined when it is empty (silently: the
+ * default path says nothing about reuse) or, after a warning, does not open.
+ */
 function openInput(inputs: ActionInputs, binding: SealBinding, deps: ObtainDependencies): ReuseCandidate | undefined {
-  if (inputs.sealedToken === '') {
-    // With the cache on, the cache's own line says what happens next.
-    if (deps.cache === undefined) deps.log(NO_SEALED_TOKEN_LINE);
-    return undefined;
-  }
+  if (inputs.sealedToken === '') return undefined;
   const opened = openSealed(inputs.sealedToken, inputs.clientSecrets, binding);
   if (!opened.ok) {
     deps.warn(unopenedWarning(opened.problem));

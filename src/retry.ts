@@ -1,7 +1,11 @@
 // The retry policy: which failures are worth another attempt, and how long to
 // wait before it. Pure: randomness and the clock are passed in.
 
-/** Statuses that say "try again later"; every other status fails at once. */
+/**
+ * Statuses that say "try again later", from IMS or from a proxy; every other
+ * status fails at once. The one list: comments name it rather than repeat it,
+ * and __tests__/docs.test.ts holds the README's lists to it.
+ */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 export const BACKOFF_BASE_MS = 500;

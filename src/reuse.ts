@@ -96,9 +96,6 @@ export function deleteEntryAdvice(key: string): string {
   return `If this repeats, delete the entry: gh cache delete ${key}, or the repository's Actions > Caches page.`;
 }
 
-/** The line when no sealed token was given. */
-export const NO_SEALED_TOKEN_LINE = 'No sealed-token given: asking IMS for a new token.';
-
 /** The line of a reused token under revoke: true. */
 export function reusedNotRevokedLine(token: IssuedToken): string {
   return (
