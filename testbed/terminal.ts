@@ -13,6 +13,9 @@ export interface Finished {
   readonly leftRunning: boolean;
 }
 
+/** How long the command's processes may take to exit after it ended. */
+const GRACE_MS = 3000;
+
 /** The running command, as the terminal holds it. */
 export interface RunningCommand {
   /** Ctrl-C: SIGINT to every process of the command (its process group). */
@@ -80,9 +83,19 @@ export function runCommand(command: string, args: readonly string[], options: Co
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(killer);
-      const leftRunning = signalGroup(pid, 0);
-      if (leftRunning) signalGroup(pid, 'SIGKILL');
-      resolve({ code, signal, stdout, stderr, leftRunning });
+      // The command's own children may take a moment longer to exit after a Ctrl-C (npm's node under load):
+      // left running is what still runs after a grace period.
+      const graceEnds = Date.now() + GRACE_MS;
+      const settle = (): void => {
+        const running = signalGroup(pid, 0);
+        if (running && Date.now() < graceEnds) {
+          setTimeout(settle, 50);
+          return;
+        }
+        if (running) signalGroup(pid, 'SIGKILL');
+        resolve({ code, signal, stdout, stderr, leftRunning: running });
+      };
+      settle();
     });
   });
 }
