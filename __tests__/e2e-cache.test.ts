@@ -442,40 +442,30 @@ describe('the default path', () => {
       copyFileSync(path.join(ROOT, 'dist', file), path.join(bare, file));
     }
     const entry = path.join(bare, 'index.js');
+    const runBare = (): Promise<RunResult> =>
+      runAudited(
+        {
+          inputs: {
+            'client-id': CLIENT.clientId,
+            'client-secret': CLIENT.clientSecret,
+            'ims-url': ims.url,
+            cache: 'true',
+          },
+          entry,
+          env: { ...service.env(), ...directories },
+        },
+        { emulators: [ims], secrets: [CLIENT.clientSecret] },
+      );
     await run();
     ims.reset();
-    const hit = await runAudited(
-      {
-        inputs: {
-          'client-id': CLIENT.clientId,
-          'client-secret': CLIENT.clientSecret,
-          'ims-url': ims.url,
-          cache: 'true',
-        },
-        entry,
-        env: { ...service.env(), ...directories },
-      },
-      { emulators: [ims], secrets: [CLIENT.clientSecret] },
-    );
+    const hit = await runBare();
     expect(hit.exitCode).toBe(0);
     expect(hit.outputs['source']).toBe('cache');
     expect(warnings(hit)).toEqual([]);
     expect(ims.requests).toHaveLength(0);
     // The save does need it: without it, a minted token is not cached, with one warning.
     service.reset();
-    const miss = await runAudited(
-      {
-        inputs: {
-          'client-id': CLIENT.clientId,
-          'client-secret': CLIENT.clientSecret,
-          'ims-url': ims.url,
-          cache: 'true',
-        },
-        entry,
-        env: { ...service.env(), ...directories },
-      },
-      { emulators: [ims], secrets: [CLIENT.clientSecret] },
-    );
+    const miss = await runBare();
     expect(miss.outputs['source']).toBe('minted');
     expect(warnings(miss)).toEqual([
       expect.stringMatching(/^Warning: Could not save the sealed token in the Actions cache: Cannot find module /),
