@@ -28630,6 +28630,81 @@ const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored:
 
 /***/ }),
 
+/***/ 3570:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L4: () => (/* binding */ SESSION_ENV),
+/* harmony export */   NE: () => (/* binding */ sessionPaths),
+/* harmony export */   tG: () => (/* binding */ encodeSession)
+/* harmony export */ });
+/* unused harmony exports SESSION_FORMAT, parseSession */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+// The session of the fusion-api command: what the token step hands the later
+// steps of its job. One JSON file of mode 0600 in a folder of mode 0700 under
+// RUNNER_TEMP, beside the folder of the command's launchers (which go on PATH
+// and never hold the token). The client secret is never in it. Pure but for
+// the path helpers, which only join strings.
+//
+// Format `fusion-api-session-v1` (a JSON object; any other `format` is refused):
+//   format       "fusion-api-session-v1"
+//   accessToken  the IMS access token (Authorization: Bearer)
+//   clientId     the credential's client ID (x-api-key)
+//   expiresAt    ISO-8601 UTC instant at which the token expires
+//   orgId        the numeric Fusion organization ID (x-organization-id), '' when not set
+//   region       the Fusion region (x-gw-region), '' when not set
+//   baseUrl      the Fusion API base URL, without a trailing slash
+//   retries      retries of a transient failure after the first attempt (0 to 10)
+//   timeoutMs    the longest an attempt waits for its answer to begin, or for a pause in its body
+
+const SESSION_FORMAT = 'fusion-api-session-v1';
+/** Names the session file for the command; the launchers set it, so the command never guesses. */
+const SESSION_ENV = 'FUSION_API_SESSION';
+/** Where a step with fusion-api: true keeps the session and the launchers. */
+function sessionPaths(runnerTemp) {
+    const folder = node_path__WEBPACK_IMPORTED_MODULE_0___default().join(runnerTemp, 'fusion-token-action-api');
+    return { folder, file: node_path__WEBPACK_IMPORTED_MODULE_0___default().join(folder, 'session.json'), bin: node_path__WEBPACK_IMPORTED_MODULE_0___default().join(folder, 'bin') };
+}
+function encodeSession(session) {
+    return `${JSON.stringify({ format: SESSION_FORMAT, ...session })}\n`;
+}
+/** The session a file holds, or what is wrong with it (never quoting its values: one is the token). */
+function parseSession(text) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        return { problem: 'is not JSON' };
+    }
+    if (typeof value !== 'object' || value === null)
+        return { problem: 'is not a JSON object' };
+    const record = value;
+    if (record['format'] !== SESSION_FORMAT)
+        return { problem: `is not of format ${SESSION_FORMAT}` };
+    const strings = ['accessToken', 'clientId', 'expiresAt', 'orgId', 'region', 'baseUrl'];
+    for (const name of strings) {
+        if (typeof record[name] !== 'string')
+            return { problem: `has no ${name} string` };
+    }
+    for (const name of ['retries', 'timeoutMs']) {
+        const number = record[name];
+        if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) {
+            return { problem: `has no ${name} whole number` };
+        }
+    }
+    if (record['accessToken'] === '' || record['clientId'] === '' || record['baseUrl'] === '') {
+        return { problem: 'has an empty accessToken, clientId or baseUrl' };
+    }
+    if (Number.isNaN(Date.parse(record['expiresAt'])))
+        return { problem: 'has no valid expiresAt' };
+    return record;
+}
+
+
+/***/ }),
+
 /***/ 4241:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -29303,6 +29378,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
@@ -32754,8 +32836,8 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
@@ -32767,239 +32849,10 @@ var external_node_url_ = __nccwpck_require__(3136);
 var core = __nccwpck_require__(3838);
 // EXTERNAL MODULE: ./src/failures.ts
 var failures = __nccwpck_require__(4320);
-;// CONCATENATED MODULE: ./src/fusion-session.ts
-// The session of the fusion-api command: what the token step hands the later
-// steps of its job. One JSON file of mode 0600 in a folder of mode 0700 under
-// RUNNER_TEMP, beside the folder of the command's launchers (which go on PATH
-// and never hold the token). The client secret is never in it. Pure but for
-// the path helpers, which only join strings.
-//
-// Format `fusion-api-session-v1` (a JSON object; any other `format` is refused):
-//   format       "fusion-api-session-v1"
-//   accessToken  the IMS access token (Authorization: Bearer)
-//   clientId     the credential's client ID (x-api-key)
-//   expiresAt    ISO-8601 UTC instant at which the token expires
-//   orgId        the numeric Fusion organization ID (x-organization-id), '' when not set
-//   region       the Fusion region (x-gw-region), '' when not set
-//   baseUrl      the Fusion API base URL, without a trailing slash
-//   retries      retries of a transient failure after the first attempt (0 to 10)
-//   timeoutMs    the longest an attempt waits for its answer to begin, or for a pause in its body
-
-const SESSION_FORMAT = 'fusion-api-session-v1';
-/** Names the session file for the command; the launchers set it, so the command never guesses. */
-const SESSION_ENV = 'FUSION_API_SESSION';
-/** Where a step with fusion-api: true keeps the session and the launchers. */
-function fusion_session_sessionPaths(runnerTemp) {
-    const folder = external_node_path_default().join(runnerTemp, 'fusion-token-action-api');
-    return { folder, file: external_node_path_default().join(folder, 'session.json'), bin: external_node_path_default().join(folder, 'bin') };
-}
-function encodeSession(session) {
-    return `${JSON.stringify({ format: SESSION_FORMAT, ...session })}\n`;
-}
-/** The session a file holds, or what is wrong with it (never quoting its values: one is the token). */
-function parseSession(text) {
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch {
-        return { problem: 'is not JSON' };
-    }
-    if (typeof value !== 'object' || value === null)
-        return { problem: 'is not a JSON object' };
-    const record = value;
-    if (record['format'] !== SESSION_FORMAT)
-        return { problem: `is not of format ${SESSION_FORMAT}` };
-    const strings = ['accessToken', 'clientId', 'expiresAt', 'orgId', 'region', 'baseUrl'];
-    for (const name of strings) {
-        if (typeof record[name] !== 'string')
-            return { problem: `has no ${name} string` };
-    }
-    for (const name of ['retries', 'timeoutMs']) {
-        const number = record[name];
-        if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) {
-            return { problem: `has no ${name} whole number` };
-        }
-    }
-    if (record['accessToken'] === '' || record['clientId'] === '' || record['baseUrl'] === '') {
-        return { problem: 'has an empty accessToken, clientId or baseUrl' };
-    }
-    if (Number.isNaN(Date.parse(record['expiresAt'])))
-        return { problem: 'has no valid expiresAt' };
-    return record;
-}
-
+// EXTERNAL MODULE: ./src/fusion-session.ts
+var fusion_session = __nccwpck_require__(3570);
 // EXTERNAL MODULE: ./src/text.ts
 var src_text = __nccwpck_require__(8992);
-;// CONCATENATED MODULE: ./src/fusion-install.ts
-// Puts the fusion-api command in place for the later steps of a job: the
-// session file (the token, mode 0600, in a folder of mode 0700) and the two
-// launchers that run dist/fusion-api.js with the step's Node. The launcher
-// texts and the log line are pure; the writes take their file calls as an
-// argument, so that tests can make one fail.
-
-
-
-
-
-/** The post step's state: the session folder to delete when the job ends. */
-const STATE_FUSION_SESSION = 'fusion-api-session';
-/** The command's own bundle, beside the main step's dist/index.js. */
-const COMMAND_SCRIPT = 'fusion-api.js';
-const LAUNCHERS = { posix: 'fusion-api', windows: 'fusion-api.cmd' };
-/** A value as one POSIX shell word that the shell takes literally, whatever it holds. */
-function shellQuote(value) {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-/** Git Bash on Windows runs the POSIX launcher too; it wants C:/x rather than C:\x. */
-function shellPath(value) {
-    return /^[A-Za-z]:\\/.test(value) ? value.replace(/\\/g, '/') : value;
-}
-function posixLauncher(target) {
-    return [
-        '#!/bin/sh',
-        '# The fusion-api command, put on PATH by fusion-token-action. It holds no token: it',
-        "# names the session file, which only the job's user can read, and runs the step's Node.",
-        `${SESSION_ENV}=${shellQuote(shellPath(target.sessionFile))}`,
-        `export ${SESSION_ENV}`,
-        `exec ${shellQuote(shellPath(target.node))} ${shellQuote(shellPath(target.script))} "$@"`,
-        '',
-    ].join('\n');
-}
-/**
- * Batch files expand %NAME% even inside quotes, so a literal % is doubled;
- * delayed expansion (!NAME!) is turned off. A Windows path cannot hold a
- * double quote or a line break, so quoting covers the rest.
- */
-function batchLiteral(value) {
-    return value.replace(/%/g, '%%');
-}
-function windowsLauncher(target) {
-    return [
-        '@echo off',
-        'rem The fusion-api command, put on PATH by fusion-token-action. It holds no token: it',
-        "rem names the session file, which only the job's user can read, and runs the step's Node.",
-        'setlocal DisableDelayedExpansion',
-        `set "${SESSION_ENV}=${batchLiteral(target.sessionFile)}"`,
-        `"${batchLiteral(target.node)}" "${batchLiteral(target.script)}" %*`,
-        'exit /b %ERRORLEVEL%',
-        '',
-    ].join('\r\n');
-}
-/** The step's one line about the command: where its organization and region come from. */
-function fusionApiLine(orgId, region) {
-    const start = 'The fusion-api command is on PATH for the later steps of this job';
-    const settings = [orgId === '' ? '' : `organization ${orgId}`, region === '' ? '' : `region ${region}`].filter((part) => part !== '');
-    const missing = [
-        orgId === '' ? ['fusion-org-id', '--org-id'] : undefined,
-        region === '' ? ['fusion-region', '--region'] : undefined,
-    ].filter((pair) => pair !== undefined);
-    const given = settings.length === 0 ? '' : `, for ${settings.join(' in ')}`;
-    if (missing.length === 0)
-        return `${start}${given}.`;
-    return (`${start}${given}. No ${missing.map(([input]) => input).join(' or ')} is set: set ` +
-        `${missing.length === 1 ? 'it' : 'them'}, or pass ${missing.map(([, flag]) => flag).join(' and ')} to each call.`);
-}
-class FusionInstallError extends Error {
-    name = 'FusionInstallError';
-}
-/** Leftovers of an interrupted write: they may hold the token, so the removal looks for them too. */
-const TEMP_FILE = /^(session\.json|fusion-api|fusion-api\.cmd)\.[0-9a-f]{12}\.tmp$/;
-/**
- * Writes a file whole or not at all: a temporary file of `mode` in the same
- * folder, then a rename over the old one, so that a command reading it never
- * sees half a session, and a failed write keeps the earlier one.
- */
-async function writeAtomically(files, file, text, mode) {
-    const temporary = `${file}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`;
-    const handle = await files.open(temporary, 'wx', mode);
-    try {
-        try {
-            // The umask may have taken bits off; set exactly what is meant.
-            await handle.chmod(mode);
-            await handle.writeFile(text, 'utf8');
-        }
-        finally {
-            await handle.close();
-        }
-        await files.rename(temporary, file);
-    }
-    catch (error) {
-        await files.rm(temporary, { force: true });
-        throw error;
-    }
-}
-/**
- * Writes the session (replacing an earlier step's) and the launchers, and
- * returns where they are. Throws a FusionInstallError that names the folder.
- */
-async function installSession(session, place, files = promises_namespaceObject) {
-    const paths = fusion_session_sessionPaths(place.runnerTemp);
-    const target = {
-        node: place.nodePath,
-        script: external_node_path_default().join(place.distFolder, COMMAND_SCRIPT),
-        sessionFile: paths.file,
-    };
-    try {
-        await files.mkdir(paths.bin, { recursive: true, mode: 0o700 });
-        // An earlier folder, or the umask, may have left wider modes: only this user reads the token.
-        await files.chmod(paths.folder, 0o700);
-        await writeAtomically(files, paths.file, encodeSession(session), 0o600);
-        await writeAtomically(files, external_node_path_default().join(paths.bin, LAUNCHERS.posix), posixLauncher(target), 0o755);
-        await writeAtomically(files, external_node_path_default().join(paths.bin, LAUNCHERS.windows), windowsLauncher(target), 0o755);
-    }
-    catch (error) {
-        throw new FusionInstallError(`Could not put the fusion-api command in ${paths.folder}: ${(0,src_text/* errorText */.kc)(error)}. ` +
-            'Check that RUNNER_TEMP is a folder this job can write, or set fusion-api: false.');
-    }
-    return paths;
-}
-const FOLDER_NAME = external_node_path_default().basename(fusion_session_sessionPaths('.').folder);
-/**
- * Deletes the session file, the launchers, what an interrupted write left,
- * then the two folders if nothing else is in them. Never anything else: a
- * folder not named as sessionPaths names it is left alone.
- */
-async function removeSession(folder, files = fs) {
-    if (path.basename(folder) !== FOLDER_NAME)
-        return 'not a session folder';
-    const { file, bin } = sessionPaths(path.dirname(folder));
-    const leftoversIn = async (dir) => {
-        try {
-            return (await files.readdir(dir)).filter((name) => TEMP_FILE.test(name)).map((name) => path.join(dir, name));
-        }
-        catch (error) {
-            if (error.code === 'ENOENT')
-                return undefined;
-            throw error;
-        }
-    };
-    const inFolder = await leftoversIn(folder);
-    if (inFolder === undefined)
-        return 'absent';
-    const targets = [
-        file,
-        path.join(bin, LAUNCHERS.posix),
-        path.join(bin, LAUNCHERS.windows),
-        ...inFolder,
-        ...((await leftoversIn(bin)) ?? []),
-    ];
-    for (const target of targets)
-        await files.rm(target, { force: true });
-    for (const dir of [bin, folder]) {
-        try {
-            await files.rmdir(dir);
-        }
-        catch (error) {
-            // Gone already, or holding something that is not ours to delete.
-            const code = error.code;
-            if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST')
-                throw error;
-        }
-    }
-    return 'removed';
-}
-
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
@@ -33736,7 +33589,6 @@ function unexpectedErrorMessage(error) {
 
 
 
-
 /**
  * The cache code (and @actions/cache) is loaded only when asked for. Even a
  * cache that cannot load never fails the step: it is then only not used.
@@ -33763,6 +33615,10 @@ function systemHost() {
         nodePath: process.execPath,
     };
 }
+/** A FusionInstallError of src/fusion-install.ts, which only fusion-api: true loads: its message is for the user. */
+function isFusionInstallError(error) {
+    return error instanceof Error && error.name === 'FusionInstallError';
+}
 /**
  * Writes the session and the launchers, puts them on PATH for the later
  * steps, and leaves the folder to the post step, which deletes it.
@@ -33771,7 +33627,7 @@ async function putFusionApiOnPath(actions, inputs, token, host) {
     // A runner always sets RUNNER_TEMP. A local run gets a fresh folder that mkdtemp makes 0700 under
     // a name no other user can guess or create first; the system's temporary folder, unlike the home
     // folder, does not keep the token for good should the post step never run.
-    const runnerTemp = host.runnerTemp ?? (await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'fusion-token-action-')));
+    const runnerTemp = host.runnerTemp ?? (await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'fusion-token-action-')));
     const session = {
         accessToken: token.accessToken,
         clientId: inputs.clientId,
@@ -33782,8 +33638,10 @@ async function putFusionApiOnPath(actions, inputs, token, host) {
         retries: inputs.retries,
         timeoutMs: inputs.timeoutMs,
     };
+    // Loaded only with fusion-api: true, as the cache is with cache: true.
+    const { STATE_FUSION_SESSION, fusionApiLine, installSession } = await __nccwpck_require__.e(/* import() */ 797).then(__nccwpck_require__.bind(__nccwpck_require__, 797));
     const place = { runnerTemp, distFolder: host.distFolder, nodePath: host.nodePath };
-    const { folder } = fusion_session_sessionPaths(runnerTemp);
+    const { folder } = (0,fusion_session/* sessionPaths */.NE)(runnerTemp);
     // Saved first, so that even a write that fails half-way is cleaned up when the job ends.
     actions.saveState(STATE_FUSION_SESSION, folder);
     const { bin } = await installSession(session, place);
@@ -33847,7 +33705,7 @@ async function run(actions = core, deps = systemDependencies((line) => actions.i
         await obtained.saveToCache?.();
     }
     catch (error) {
-        actions.setFailed(error instanceof InputError || error instanceof MintError || error instanceof FusionInstallError
+        actions.setFailed(error instanceof InputError || error instanceof MintError || isFusionInstallError(error)
             ? error.message
             : unexpectedErrorMessage(error));
     }

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import type { AttemptDependencies } from './attempts.js';
 import { rotationWarning } from './failures.js';
-import { FusionInstallError, STATE_FUSION_SESSION, fusionApiLine, installSession } from './fusion-install.js';
 import { sessionPaths } from './fusion-session.js';
 import { type ActionInputs, InputError, parseInputs } from './inputs.js';
 import type { IssuedToken } from './ims.js';
@@ -65,6 +64,11 @@ export function systemHost(): FusionApiHost {
   };
 }
 
+/** A FusionInstallError of src/fusion-install.ts, which only fusion-api: true loads: its message is for the user. */
+function isFusionInstallError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'FusionInstallError';
+}
+
 /**
  * Writes the session and the launchers, puts them on PATH for the later
  * steps, and leaves the folder to the post step, which deletes it.
@@ -89,6 +93,8 @@ async function putFusionApiOnPath(
     retries: inputs.retries,
     timeoutMs: inputs.timeoutMs,
   };
+  // Loaded only with fusion-api: true, as the cache is with cache: true.
+  const { STATE_FUSION_SESSION, fusionApiLine, installSession } = await import('./fusion-install.js');
   const place = { runnerTemp, distFolder: host.distFolder, nodePath: host.nodePath };
   const { folder } = sessionPaths(runnerTemp);
   // Saved first, so that even a write that fails half-way is cleaned up when the job ends.
@@ -159,7 +165,7 @@ export async function run(
     await obtained.saveToCache?.();
   } catch (error) {
     actions.setFailed(
-      error instanceof InputError || error instanceof MintError || error instanceof FusionInstallError
+      error instanceof InputError || error instanceof MintError || isFusionInstallError(error)
         ? error.message
         : unexpectedErrorMessage(error),
     );
