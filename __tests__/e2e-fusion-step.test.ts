@@ -69,6 +69,12 @@ function runPost(inputs: Record<string, string>, main: RunResult): Promise<RunRe
 const mode = (file: string): number => statSync(file).mode & 0o777;
 
 describe('the session and the launchers', () => {
+  it('keeps whole milliseconds in the session for a timeout-seconds with decimals', async () => {
+    const result = await runStep({ ...FUSION, 'timeout-seconds': '16.1' });
+    expect(result.exitCode).toBe(0);
+    expect(parseSession(readFileSync(sessionPaths(runnerTemp).file, 'utf8'))).toMatchObject({ timeoutMs: 16_100 });
+  });
+
   it('writes the session file (0600, folder 0700) with the token but not the secret, and puts the launchers on GITHUB_PATH', async () => {
     const result = await runStep({ ...FUSION, 'fusion-url': 'http://127.0.0.1:1/', retries: '2' });
     const paths = sessionPaths(runnerTemp);

@@ -321,6 +321,21 @@ describe('failures', () => {
       expect(outcome.stderr).not.toContain(TOKEN.slice(start, start + 6));
   });
 
+  it('shows no piece of the token in a retry line whose Retry-After echoes it', async () => {
+    fusion.enqueue(
+      (request, response) => {
+        response.writeHead(429, { 'retry-after': String(request.headers.authorization), 'content-type': 'text/plain' });
+        response.end();
+      },
+      replyJson(200, { ok: true }),
+    );
+    const outcome = await command(['/api/v3/scenarios']);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stderr).toContain('HTTP 429 (Retry-After: "Bearer ***")');
+    for (let start = 0; start + 6 <= TOKEN.length; start++)
+      expect(outcome.stderr).not.toContain(TOKEN.slice(start, start + 6));
+  });
+
   it('retries a 429 after its Retry-After, for a POST too', async () => {
     fusion.enqueue(replyJson(429, { message: 'slow down' }, { 'retry-after': '2' }), replyJson(201, { id: 1 }));
     const outcome = await command(['/api/v3/folders', '-d', '{"teamId":1,"name":"x"}']);
@@ -515,6 +530,23 @@ describe('--paginate', () => {
     expect(outcome.code).toBe(1);
     expect(fusion.requests).toHaveLength(3);
     expect(outcome.stderr).toContain('--paginate stopped: page 3 gave the cursor "a", which page 1 gave already');
+  });
+
+  it('shows no piece of the token in a cursor that echoes it, in a failure or a repeat; nothing printed when page 1 fails', async () => {
+    fusion.enqueue(page([{ id: 1 }], `echo ${TOKEN}`), replyJson(404, { title: 'no such page' }));
+    const failed = await command(['/api/v3/scenarios', '--paginate']);
+    fusion.enqueue(page([{ id: 1 }], TOKEN), page([{ id: 2 }], TOKEN));
+    const repeated = await command(['/api/v3/scenarios', '--paginate']);
+    expect(failed.code).toBe(1);
+    expect(repeated.code).toBe(1);
+    expect(repeated.stderr).toContain('gave the cursor "***"');
+    for (const outcome of [failed, repeated]) {
+      for (let start = 0; start + 6 <= TOKEN.length; start++)
+        expect(outcome.stderr).not.toContain(TOKEN.slice(start, start + 6));
+    }
+    fusion.enqueue(replyJson(404, { title: 'no such list' }));
+    const first = await command(['/api/v3/nothing', '--paginate']);
+    expect(first).toMatchObject({ code: 1, stdout: '' });
   });
 
   it('stops on a page that is not a list, and on a page that fails', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { quote } from '../src/text.js';
 import {
   INPUT_DEFAULTS,
   INPUT_NAMES,
@@ -284,12 +285,15 @@ describe('fusion-api inputs', () => {
     expect(message).not.toContain('hunter2');
   });
 
-  it.each(['abc', '12 34', '-1', '1e3', '１２３', '0x1F'])('rejects the fusion-org-id %j: digits only', (orgId) => {
-    expect(errorOf({ 'fusion-org-id': orgId }).message).toBe(
-      'Input fusion-org-id must be the numeric Fusion organization ID (digits only: the number in the Fusion URL ' +
-        `.../organization/{id}/dashboard), got ${JSON.stringify(orgId)}.`,
-    );
-  });
+  it.each(['abc', '12 34', '-1', '1e3', '１２３', '0x1F', '1'.repeat(21)])(
+    'rejects the fusion-org-id %j: up to 20 digits',
+    (orgId) => {
+      expect(errorOf({ 'fusion-org-id': orgId }).message).toBe(
+        'Input fusion-org-id must be the numeric Fusion organization ID (up to 20 digits: the number in the Fusion URL ' +
+          `.../organization/{id}/dashboard), got ${JSON.stringify(orgId)}.`,
+      );
+    },
+  );
 
   it('points an IMS organization ID given as fusion-org-id to org-id', () => {
     expect(errorOf({ 'fusion-org-id': '0123456789ABCDEF01234567@AdobeOrg' }).message).toMatch(
@@ -297,10 +301,10 @@ describe('fusion-api inputs', () => {
     );
   });
 
-  it.each(['OR2', 'or_2', 'or 2', 'or2.', 'оr2'])('rejects the fusion-region %j', (region) => {
+  it.each(['OR2', 'or_2', 'or 2', 'or2.', 'оr2', 'r'.repeat(64)])('rejects the fusion-region %j', (region) => {
     expect(errorOf({ 'fusion-region': region }).message).toBe(
-      'Input fusion-region must be a Fusion region such as or2 (lowercase letters, digits and hyphens: the ' +
-        `"Adobe region" of your Fusion profile), got ${JSON.stringify(region)}.`,
+      'Input fusion-region must be a Fusion region such as or2 (up to 63 lowercase letters, digits and hyphens: the ' +
+        `"Adobe region" of your Fusion profile), got ${quote(region)}.`,
     );
   });
 

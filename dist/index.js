@@ -28634,8 +28634,10 @@ const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dp: () => (/* binding */ isRegion),
 /* harmony export */   L4: () => (/* binding */ SESSION_ENV),
 /* harmony export */   NE: () => (/* binding */ sessionPaths),
+/* harmony export */   OI: () => (/* binding */ isOrgId),
 /* harmony export */   tG: () => (/* binding */ encodeSession)
 /* harmony export */ });
 /* unused harmony exports SESSION_FORMAT, parseSession */
@@ -28659,6 +28661,14 @@ const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored:
 //   timeoutMs    the longest an attempt waits for its answer to begin, or for a pause in its body
 
 const SESSION_FORMAT = 'fusion-api-session-v1';
+/** A Fusion organization ID: digits (the number in the Fusion URL .../organization/{id}/dashboard). */
+function isOrgId(value) {
+    return /^\d{1,20}$/.test(value);
+}
+/** A Fusion region, e.g. or2: lowercase letters, digits and hyphens (a host name label). */
+function isRegion(value) {
+    return /^[a-z0-9-]{1,63}$/.test(value);
+}
 /** Names the session file for the command; the launchers set it, so the command never guesses. */
 const SESSION_ENV = 'FUSION_API_SESSION';
 /** Where a step with fusion-api: true keeps the session and the launchers. */
@@ -32857,6 +32867,7 @@ var src_text = __nccwpck_require__(8992);
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
 
+
 const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'client-id',
     'client-secret',
@@ -32979,8 +32990,6 @@ const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 const WHOLE_NUMBER = /^\d+$/;
-const FUSION_ORG_ID = /^\d+$/;
-const FUSION_REGION = /^[a-z0-9-]+$/;
 const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
 function requireValue(name, value, expected) {
     if (value === '') {
@@ -33092,16 +33101,16 @@ function parseBaseUrl(name, value, expected, misplaced) {
     return `${url.origin}${basePath}`;
 }
 function parseFusionOrgId(value) {
-    if (value === '' || FUSION_ORG_ID.test(value))
+    if (value === '' || (0,fusion_session/* isOrgId */.OI)(value))
         return value;
     const imsHint = IMS_ORG_ID.test(value) ? ' An IMS organization ID (...@AdobeOrg) belongs in org-id.' : '';
-    throw new InputError(`Input fusion-org-id must be the numeric Fusion organization ID (digits only: the number in the Fusion URL ` +
+    throw new InputError(`Input fusion-org-id must be the numeric Fusion organization ID (up to 20 digits: the number in the Fusion URL ` +
         `.../organization/{id}/dashboard), got ${(0,src_text/* quote */.hD)(value)}.${imsHint}`);
 }
 function parseFusionRegion(value) {
-    if (value === '' || FUSION_REGION.test(value))
+    if (value === '' || (0,fusion_session/* isRegion */.Dp)(value))
         return value;
-    throw new InputError(`Input fusion-region must be a Fusion region such as or2 (lowercase letters, digits and hyphens: the ` +
+    throw new InputError(`Input fusion-region must be a Fusion region such as or2 (up to 63 lowercase letters, digits and hyphens: the ` +
         `"Adobe region" of your Fusion profile), got ${(0,src_text/* quote */.hD)(value)}.`);
 }
 function parseRetries(value) {
@@ -33636,7 +33645,8 @@ async function putFusionApiOnPath(actions, inputs, token, host) {
         region: inputs.fusionRegion,
         baseUrl: inputs.fusionBaseUrl,
         retries: inputs.retries,
-        timeoutMs: inputs.timeoutMs,
+        // Whole milliseconds, as the session format has them (timeout-seconds may have decimals).
+        timeoutMs: Math.max(1, Math.round(inputs.timeoutMs)),
     };
     // Loaded only with fusion-api: true, as the cache is with cache: true.
     const { STATE_FUSION_SESSION, fusionApiLine, installSession } = await __nccwpck_require__.e(/* import() */ 797).then(__nccwpck_require__.bind(__nccwpck_require__, 797));

@@ -31694,6 +31694,14 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 //   timeoutMs    the longest an attempt waits for its answer to begin, or for a pause in its body
 
 const SESSION_FORMAT = 'fusion-api-session-v1';
+/** A Fusion organization ID: digits (the number in the Fusion URL .../organization/{id}/dashboard). */
+function isOrgId(value) {
+    return /^\d{1,20}$/.test(value);
+}
+/** A Fusion region, e.g. or2: lowercase letters, digits and hyphens (a host name label). */
+function isRegion(value) {
+    return /^[a-z0-9-]{1,63}$/.test(value);
+}
 /** Names the session file for the command; the launchers set it, so the command never guesses. */
 const fusion_session_SESSION_ENV = 'FUSION_API_SESSION';
 /** Where a step with fusion-api: true keeps the session and the launchers. */
@@ -31999,6 +32007,7 @@ function text_errorText(error) {
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
 
+
 const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'client-id',
     'client-secret',
@@ -32121,8 +32130,6 @@ const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 const WHOLE_NUMBER = /^\d+$/;
-const FUSION_ORG_ID = /^\d+$/;
-const FUSION_REGION = /^[a-z0-9-]+$/;
 const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
 function requireValue(name, value, expected) {
     if (value === '') {
@@ -32234,16 +32241,16 @@ function parseBaseUrl(name, value, expected, misplaced) {
     return `${url.origin}${basePath}`;
 }
 function parseFusionOrgId(value) {
-    if (value === '' || FUSION_ORG_ID.test(value))
+    if (value === '' || isOrgId(value))
         return value;
     const imsHint = IMS_ORG_ID.test(value) ? ' An IMS organization ID (...@AdobeOrg) belongs in org-id.' : '';
-    throw new InputError(`Input fusion-org-id must be the numeric Fusion organization ID (digits only: the number in the Fusion URL ` +
+    throw new InputError(`Input fusion-org-id must be the numeric Fusion organization ID (up to 20 digits: the number in the Fusion URL ` +
         `.../organization/{id}/dashboard), got ${quote(value)}.${imsHint}`);
 }
 function parseFusionRegion(value) {
-    if (value === '' || FUSION_REGION.test(value))
+    if (value === '' || isRegion(value))
         return value;
-    throw new InputError(`Input fusion-region must be a Fusion region such as or2 (lowercase letters, digits and hyphens: the ` +
+    throw new InputError(`Input fusion-region must be a Fusion region such as or2 (up to 63 lowercase letters, digits and hyphens: the ` +
         `"Adobe region" of your Fusion profile), got ${quote(value)}.`);
 }
 function parseRetries(value) {

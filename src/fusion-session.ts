@@ -31,6 +31,16 @@ export interface FusionSession {
   readonly timeoutMs: number;
 }
 
+/** A Fusion organization ID: digits (the number in the Fusion URL .../organization/{id}/dashboard). */
+export function isOrgId(value: string): boolean {
+  return /^\d{1,20}$/.test(value);
+}
+
+/** A Fusion region, e.g. or2: lowercase letters, digits and hyphens (a host name label). */
+export function isRegion(value: string): boolean {
+  return /^[a-z0-9-]{1,63}$/.test(value);
+}
+
 /** Names the session file for the command; the launchers set it, so the command never guesses. */
 export const SESSION_ENV = 'FUSION_API_SESSION';
 

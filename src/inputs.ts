@@ -1,6 +1,7 @@
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
 
+import { isOrgId, isRegion } from './fusion-session.js';
 import { quote } from './text.js';
 
 export const INPUT_NAMES = [
@@ -165,8 +166,6 @@ const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const IMS_ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 const WHOLE_NUMBER = /^\d+$/;
-const FUSION_ORG_ID = /^\d+$/;
-const FUSION_REGION = /^[a-z0-9-]+$/;
 const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
 
 function requireValue(name: InputName, value: string, expected: string): void {
@@ -309,18 +308,18 @@ function parseBaseUrl(
 }
 
 function parseFusionOrgId(value: string): string {
-  if (value === '' || FUSION_ORG_ID.test(value)) return value;
+  if (value === '' || isOrgId(value)) return value;
   const imsHint = IMS_ORG_ID.test(value) ? ' An IMS organization ID (...@AdobeOrg) belongs in org-id.' : '';
   throw new InputError(
-    `Input fusion-org-id must be the numeric Fusion organization ID (digits only: the number in the Fusion URL ` +
+    `Input fusion-org-id must be the numeric Fusion organization ID (up to 20 digits: the number in the Fusion URL ` +
       `.../organization/{id}/dashboard), got ${quote(value)}.${imsHint}`,
   );
 }
 
 function parseFusionRegion(value: string): string {
-  if (value === '' || FUSION_REGION.test(value)) return value;
+  if (value === '' || isRegion(value)) return value;
   throw new InputError(
-    `Input fusion-region must be a Fusion region such as or2 (lowercase letters, digits and hyphens: the ` +
+    `Input fusion-region must be a Fusion region such as or2 (up to 63 lowercase letters, digits and hyphens: the ` +
       `"Adobe region" of your Fusion profile), got ${quote(value)}.`,
   );
 }

@@ -91,7 +91,8 @@ async function putFusionApiOnPath(
     region: inputs.fusionRegion,
     baseUrl: inputs.fusionBaseUrl,
     retries: inputs.retries,
-    timeoutMs: inputs.timeoutMs,
+    // Whole milliseconds, as the session format has them (timeout-seconds may have decimals).
+    timeoutMs: Math.max(1, Math.round(inputs.timeoutMs)),
   };
   // Loaded only with fusion-api: true, as the cache is with cache: true.
   const { STATE_FUSION_SESSION, fusionApiLine, installSession } = await import('./fusion-install.js');

@@ -851,6 +851,14 @@ var failures = __nccwpck_require__(4320);
 //   timeoutMs    the longest an attempt waits for its answer to begin, or for a pause in its body
 
 const SESSION_FORMAT = 'fusion-api-session-v1';
+/** A Fusion organization ID: digits (the number in the Fusion URL .../organization/{id}/dashboard). */
+function isOrgId(value) {
+    return /^\d{1,20}$/.test(value);
+}
+/** A Fusion region, e.g. or2: lowercase letters, digits and hyphens (a host name label). */
+function isRegion(value) {
+    return /^[a-z0-9-]{1,63}$/.test(value);
+}
 /** Names the session file for the command; the launchers set it, so the command never guesses. */
 const SESSION_ENV = 'FUSION_API_SESSION';
 /** Where a step with fusion-api: true keeps the session and the launchers. */
@@ -905,6 +913,7 @@ var src_text = __nccwpck_require__(8992);
 // (exit 2, nothing sent). Modelled on `gh api`, with only the flags the
 // Fusion API needs. Pure.
 
+
 const USAGE = [
     'usage: fusion-api [-X METHOD] PATH [-q NAME=VALUE]... [-d JSON | --input FILE] [--paginate]',
     '                  [-o FILE] [--org-id ID] [--region REGION] [--retries N]',
@@ -931,8 +940,6 @@ const VALUE_FLAGS = ['-X', '-q', '-d', '--input', '-o', '--org-id', '--region', 
 const REPEATABLE = new Set(['-q']);
 // RFC 3986 pchar (unreserved, sub-delims, ':' and '@') and '/', or a percent-encoded octet.
 const PATH_TEXT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
-const ORG_ID = /^\d{1,20}$/;
-const REGION = /^[a-z0-9-]{1,63}$/;
 class UsageProblem extends Error {
 }
 /** A value from the command line in a usage line: quoted, short, nothing invisible. */
@@ -969,14 +976,6 @@ function parseRetries(value) {
         throw new UsageProblem(`--retries ${shown(value)} is not a whole number from 0 to ${MAX_RETRIES}`);
     }
     return Number(value);
-}
-/** Whether a value is a Fusion organization ID (digits only). */
-function isOrgId(value) {
-    return ORG_ID.test(value);
-}
-/** Whether a value is a Fusion region (lowercase letters, digits and hyphens), e.g. or2. */
-function isRegion(value) {
-    return REGION.test(value);
 }
 /** Splits `--name=value` into the flag and its value; any other argument is returned as is. */
 function splitLongFlag(argument) {
@@ -1138,7 +1137,7 @@ function failure_shown(text, max, secrets) {
     return (0,src_text/* visible */.RK)(flat.length > max ? `${flat.slice(0, max)}…` : flat);
 }
 function label(request) {
-    return `${request.method} ${(0,src_text/* visible */.RK)(request.target.length > 300 ? `${request.target.slice(0, 300)}…` : request.target)}`;
+    return `${request.method} ${failure_shown(request.target, 300, request.secrets ?? [])}`;
 }
 function attemptsNote(attempts) {
     return attempts > 1 ? `, after ${attempts} attempts` : '';
@@ -1282,7 +1281,8 @@ function retryLine(request, why, attempt, attempts, waitMs) {
     return `${PREFIX} ${label(request)}: ${why} (attempt ${attempt} of ${attempts}); trying again in ${(waitMs / 1000).toFixed(1)} s`;
 }
 function repeatedCursorLine(request, cursor, page, firstPage) {
-    return (`${PREFIX} ${label(request)} --paginate stopped: page ${page} gave the cursor ${(0,src_text/* visible */.RK)(JSON.stringify(cursor))}, ` +
+    return (`${PREFIX} ${label(request)} --paginate stopped: page ${page} gave the cursor ` +
+        `${(0,src_text/* visible */.RK)(JSON.stringify(failure_shown(cursor, 200, request.secrets ?? [])))}, ` +
         `which page ${firstPage} gave already; following it would fetch the same pages forever. ` +
         'Check that orderby names a unique field, e.g. -q orderby=+id.');
 }
@@ -1683,8 +1683,15 @@ function retryWaitMs(method, outcome, retry, nowMs, random) {
 
 /** How much of an error answer's body is read for its failure line. */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** The request as lines name it, with the token it carries, which no line may show a piece of. */
 function labelOf(request) {
-    return { method: request.method, target: `${request.url.pathname}${request.url.search}`, host: request.url.host };
+    const token = /^Bearer (.+)$/.exec(request.headers['authorization'] ?? '')?.[1];
+    return {
+        method: request.method,
+        target: `${request.url.pathname}${request.url.search}`,
+        host: request.url.host,
+        secrets: token === undefined ? [] : [token],
+    };
 }
 async function readErrorBody(answer) {
     const chunks = [];
@@ -1763,7 +1770,7 @@ async function attempt(request, sink, context) {
     const retryAfter = headers['retry-after'];
     return {
         outcome: { kind: 'status', status, retryAfter },
-        summary: `HTTP ${status}${retryAfter === undefined ? '' : ` (Retry-After: ${(0,src_text/* quote */.hD)(retryAfter, 40)})`}`,
+        summary: `HTTP ${status}${retryAfter === undefined ? '' : ` (Retry-After: ${(0,src_text/* quote */.hD)(redactAnswer(retryAfter, secrets), 40)})`}`,
         lines: (attempts) => httpFailureLines({ request: label, status, headers, body, attempts, secrets }),
     };
 }
@@ -1826,7 +1833,6 @@ async function paginate(query, requestFor, sink, context) {
     const seen = new Map();
     let request = requestFor(query);
     let written = 0;
-    await sink.write('[');
     for (let number = 1;; number++) {
         const page = bufferSink(PAGE_LIMIT_BYTES);
         const result = await call(request, page, context);
@@ -1835,6 +1841,9 @@ async function paginate(query, requestFor, sink, context) {
         const read = readPage(page.text());
         if ('problem' in read)
             return { ok: false, lines: [notAListLine(labelOf(request), number, read.problem)] };
+        // Opened once the first page is read: a list that fails at once leaves nothing on standard output.
+        if (number === 1)
+            await sink.write('[');
         for (const item of read.items) {
             await sink.write(`${written === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`);
             written++;
@@ -1856,6 +1865,7 @@ async function paginate(query, requestFor, sink, context) {
 // What one call is made with: the session the token step left (token, client
 // ID, settings), overridden by the command's flags; or why no call can be made
 // (exit 2, nothing sent). Pure: the clock is passed in.
+
 
 
 

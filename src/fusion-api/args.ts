@@ -2,6 +2,7 @@
 // (exit 2, nothing sent). Modelled on `gh api`, with only the flags the
 // Fusion API needs. Pure.
 
+import { isOrgId, isRegion } from '../fusion-session.js';
 import { quote, visible } from '../text.js';
 
 export const USAGE = [
@@ -66,8 +67,6 @@ const REPEATABLE: ReadonlySet<ValueFlag> = new Set(['-q']);
 
 // RFC 3986 pchar (unreserved, sub-delims, ':' and '@') and '/', or a percent-encoded octet.
 const PATH_TEXT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
-const ORG_ID = /^\d{1,20}$/;
-const REGION = /^[a-z0-9-]{1,63}$/;
 
 class UsageProblem extends Error {}
 
@@ -112,16 +111,6 @@ function parseRetries(value: string): number {
     throw new UsageProblem(`--retries ${shown(value)} is not a whole number from 0 to ${MAX_RETRIES}`);
   }
   return Number(value);
-}
-
-/** Whether a value is a Fusion organization ID (digits only). */
-export function isOrgId(value: string): boolean {
-  return ORG_ID.test(value);
-}
-
-/** Whether a value is a Fusion region (lowercase letters, digits and hyphens), e.g. or2. */
-export function isRegion(value: string): boolean {
-  return REGION.test(value);
 }
 
 /** Splits `--name=value` into the flag and its value; any other argument is returned as is. */

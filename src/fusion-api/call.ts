@@ -9,6 +9,7 @@ import {
   networkFailureLine,
   networkSummary,
   outputFailureLine,
+  redactAnswer,
   redirectFailureLine,
   retryLine,
 } from './failure.js';
@@ -41,8 +42,15 @@ interface FailedAttempt {
   readonly lines: (attempts: number) => readonly string[];
 }
 
+/** The request as lines name it, with the token it carries, which no line may show a piece of. */
 export function labelOf(request: HttpRequest): RequestLabel {
-  return { method: request.method, target: `${request.url.pathname}${request.url.search}`, host: request.url.host };
+  const token = /^Bearer (.+)$/.exec(request.headers['authorization'] ?? '')?.[1];
+  return {
+    method: request.method,
+    target: `${request.url.pathname}${request.url.search}`,
+    host: request.url.host,
+    secrets: token === undefined ? [] : [token],
+  };
 }
 
 async function readErrorBody(answer: Answer): Promise<string> {
@@ -124,7 +132,7 @@ async function attempt(
   const retryAfter = headers['retry-after'];
   return {
     outcome: { kind: 'status', status, retryAfter },
-    summary: `HTTP ${status}${retryAfter === undefined ? '' : ` (Retry-After: ${quote(retryAfter, 40)})`}`,
+    summary: `HTTP ${status}${retryAfter === undefined ? '' : ` (Retry-After: ${quote(redactAnswer(retryAfter, secrets), 40)})`}`,
     lines: (attempts) => httpFailureLines({ request: label, status, headers, body, attempts, secrets }),
   };
 }

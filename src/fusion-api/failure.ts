@@ -20,6 +20,8 @@ export interface RequestLabel {
   readonly target: string;
   /** host[:port] of the Fusion API. */
   readonly host: string;
+  /** What the target may not show a piece of (a cursor is the server's text): the token. */
+  readonly secrets?: readonly string[];
 }
 
 /** The text with no piece of any secret in it: whole forms, runs of TOKEN_PIECE characters, and JWTs. */
@@ -35,7 +37,7 @@ function shown(text: string, max: number, secrets: readonly string[]): string {
 }
 
 function label(request: RequestLabel): string {
-  return `${request.method} ${visible(request.target.length > 300 ? `${request.target.slice(0, 300)}…` : request.target)}`;
+  return `${request.method} ${shown(request.target, 300, request.secrets ?? [])}`;
 }
 
 function attemptsNote(attempts: number): string {
@@ -252,7 +254,8 @@ export function retryLine(
 
 export function repeatedCursorLine(request: RequestLabel, cursor: string, page: number, firstPage: number): string {
   return (
-    `${PREFIX} ${label(request)} --paginate stopped: page ${page} gave the cursor ${visible(JSON.stringify(cursor))}, ` +
+    `${PREFIX} ${label(request)} --paginate stopped: page ${page} gave the cursor ` +
+    `${visible(JSON.stringify(shown(cursor, 200, request.secrets ?? [])))}, ` +
     `which page ${firstPage} gave already; following it would fetch the same pages forever. ` +
     'Check that orderby names a unique field, e.g. -q orderby=+id.'
   );

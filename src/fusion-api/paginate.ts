@@ -47,13 +47,14 @@ export async function paginate(
   const seen = new Map<string, number>();
   let request = requestFor(query);
   let written = 0;
-  await sink.write('[');
   for (let number = 1; ; number++) {
     const page = bufferSink(PAGE_LIMIT_BYTES);
     const result = await call(request, page, context);
     if (!result.ok) return result;
     const read = readPage(page.text());
     if ('problem' in read) return { ok: false, lines: [notAListLine(labelOf(request), number, read.problem)] };
+    // Opened once the first page is read: a list that fails at once leaves nothing on standard output.
+    if (number === 1) await sink.write('[');
     for (const item of read.items) {
       await sink.write(`${written === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`);
       written++;

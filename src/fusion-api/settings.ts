@@ -4,7 +4,8 @@
 
 import type { FusionSession } from '../fusion-session.js';
 import { formatDuration } from '../text.js';
-import { MAX_RETRIES, type RequestPlan, isOrgId, isRegion } from './args.js';
+import { isOrgId, isRegion } from '../fusion-session.js';
+import { MAX_RETRIES, type RequestPlan } from './args.js';
 import { PREFIX } from './failure.js';
 
 export interface CallSettings {
