@@ -1114,6 +1114,41 @@ function withStart(query, cursor) {
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __nccwpck_require__(4708);
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/fusion-api/memory.ts
+// Keeps the command's memory flat on a large answer. Each piece of a body is
+// a fresh Buffer outside V8's heap; V8 collects them only after tens of MiB
+// have piled up, and later still on a busy machine, so a 200 MB download
+// could peak far above what it holds at any moment. A full collection every
+// few MiB written (a few ms each) bounds the pile. Node exposes gc() only
+// under --expose-gc, which the flag below turns on for a new context.
+
+
+/** How much body may pass between two collections. */
+const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+let collect;
+function collector() {
+    if (collect === undefined) {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+        collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
+    }
+    return collect;
+}
+/** Counts the bytes of a body, and collects the spent ones every `every` bytes. */
+function memoryKeeper(every = COLLECT_EVERY_BYTES) {
+    let since = 0;
+    return (bytes) => {
+        since += bytes;
+        if (since < every)
+            return;
+        since = 0;
+        collector()();
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/fusion-api/failure.ts
 // The wording of the fusion-api command's failures and retries, each one line
 // on standard error: what was asked, what came back, and what to do. Pure.
@@ -1369,6 +1404,7 @@ function shownProxy(proxy) {
 
 
 
+
 /** A request that got no answer, or whose answer broke off. */
 class NetworkError extends Error {
     code;
@@ -1422,6 +1458,7 @@ function answerOf(response, timeoutMs) {
         headers: flattenHeaders(response.headers),
         async read(onChunk) {
             const chunks = response[Symbol.asyncIterator]();
+            const spent = memoryKeeper();
             for (;;) {
                 // The timer runs only while waiting for the network, not while onChunk writes.
                 const timer = setTimeout(() => response.destroy(idleError(timeoutMs, 'no more of the answer')), timeoutMs);
@@ -1438,6 +1475,7 @@ function answerOf(response, timeoutMs) {
                 if (next.done)
                     return;
                 await onChunk(next.value);
+                spent(next.value.length);
             }
         },
         discard: () => response.destroy(),

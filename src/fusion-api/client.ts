@@ -9,6 +9,7 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { memoryKeeper } from './memory.js';
 import { IDLE_TIMEOUT_CODE } from './failure.js';
 import { proxyFor, shownProxy } from './proxy.js';
 
@@ -103,6 +104,7 @@ function answerOf(response: http.IncomingMessage, timeoutMs: number): Answer {
     headers: flattenHeaders(response.headers),
     async read(onChunk) {
       const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      const spent = memoryKeeper();
       for (;;) {
         // The timer runs only while waiting for the network, not while onChunk writes.
         const timer = setTimeout(() => response.destroy(idleError(timeoutMs, 'no more of the answer')), timeoutMs);
@@ -116,6 +118,7 @@ function answerOf(response: http.IncomingMessage, timeoutMs: number): Answer {
         }
         if (next.done) return;
         await onChunk(next.value);
+        spent(next.value.length);
       }
     },
     discard: () => response.destroy(),
