@@ -41,10 +41,15 @@ beforeAll(async () => {
   fusion = await HttpStubServer.start();
   work = mkdtempSync(path.join(tmpdir(), 'fusion-api-e2e-'));
   preload = path.join(work, 'report.mjs');
+  // The peak resident memory of this process's own image (VmHWM), not ru_maxrss: Linux carries that
+  // across exec from the forked parent, here the test worker, whatever the command itself uses.
   writeFileSync(
     preload,
-    "import { writeFileSync } from 'node:fs';\n" +
-      "process.on('exit', () => writeFileSync(process.env.FUSION_API_TEST_REPORT, JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, modules: process.moduleLoadList })));\n",
+    "import { readFileSync, writeFileSync } from 'node:fs';\n" +
+      "process.on('exit', () => {\n" +
+      "  const maxRssKiB = Number(/^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]);\n" +
+      '  writeFileSync(process.env.FUSION_API_TEST_REPORT, JSON.stringify({ maxRssKiB, modules: process.moduleLoadList }));\n' +
+      '});\n',
   );
 });
 afterEach(() => fusion.reset());
