@@ -176,6 +176,8 @@ function decompress(archive, maxBytes) {
 var failures = __webpack_require__(4320);
 // EXTERNAL MODULE: ./src/ims.ts + 1 modules
 var ims = __webpack_require__(4241);
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __webpack_require__(8992);
 ;// CONCATENATED MODULE: ./src/cache-reader.ts
 // Reads the newest Actions cache entry of a key prefix without @actions/cache,
 // whose restoreCache extracts entries with `tar -P` before anything can check
@@ -183,6 +185,7 @@ var ims = __webpack_require__(4241);
 // service v2 on github.com, the v1 REST service on GHES), downloads the
 // archive, and opens it in memory (src/cache-archive.ts). Bounded in time and
 // size; nothing is written to disk and no process is spawned.
+
 
 
 
@@ -385,13 +388,7 @@ function entryOf(key, url) {
     return { key, url };
 }
 function jsonOf(answer) {
-    try {
-        const value = JSON.parse(answer.body.toString('utf8'));
-        return typeof value === 'object' && value !== null ? value : undefined;
-    }
-    catch {
-        return undefined;
-    }
+    return (0,src_text/* parseJsonObject */.dw)(answer.body.toString('utf8'));
 }
 function serviceError(status, message) {
     return `the cache service answered HTTP ${status}${typeof message === 'string' && message !== '' ? `: ${message}` : ''}`;
@@ -399,8 +396,6 @@ function serviceError(status, message) {
 
 // EXTERNAL MODULE: ./src/transport.ts
 var transport = __webpack_require__(9646);
-// EXTERNAL MODULE: ./src/text.ts
-var src_text = __webpack_require__(8992);
 ;// CONCATENATED MODULE: ./src/cache-store.ts
 // The token cache's store: keeps one opaque string (the sealed token) in the
 // GitHub Actions cache, as a file archived under a key. Loaded only with

@@ -28733,6 +28733,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var failures = __nccwpck_require__(4320);
 // EXTERNAL MODULE: ./src/retry.ts
 var retry = __nccwpck_require__(9809);
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __nccwpck_require__(8992);
 ;// CONCATENATED MODULE: ./src/version.ts
 /** The action's version, sent in the User-Agent (a test keeps it equal to package.json's). */
 const ACTION_VERSION = '1.0.0';
@@ -28740,6 +28742,7 @@ const ACTION_VERSION = '1.0.0';
 ;// CONCATENATED MODULE: ./src/ims.ts
 // The IMS token protocol: the request to send and the reading of the answer.
 // Pure: no network, no clock of its own.
+
 
 
 
@@ -28772,17 +28775,6 @@ const REQUEST_HEADERS = {
     Accept: 'application/json',
     'User-Agent': USER_AGENT,
 };
-function parseJsonObject(body) {
-    try {
-        const value = JSON.parse(body);
-        return typeof value === 'object' && value !== null && !Array.isArray(value)
-            ? value
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
 /** expires_in in seconds, as a number or a numeric string; undefined when unusable. */
 function readExpiresIn(value) {
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
@@ -28802,7 +28794,7 @@ function readFailure(answer, context, problem) {
     });
     if (status >= 300 && status < 400)
         return fail((0,failures/* redirectFailure */.l2)(status, headers['location'], context));
-    const json = parseJsonObject(body);
+    const json = (0,src_text/* parseJsonObject */.dw)(body);
     const error = json?.['error'];
     if (problem === undefined && typeof error === 'string' && error !== '') {
         const description = json?.['error_description'];
@@ -28820,7 +28812,7 @@ function readFailure(answer, context, problem) {
 function readTokenAnswer(answer, receivedAtMs, context) {
     if (answer.status !== 200)
         return readFailure(answer, context);
-    const json = parseJsonObject(answer.body);
+    const json = (0,src_text/* parseJsonObject */.dw)(answer.body);
     if (json === undefined)
         return readFailure(answer, context, 'without a JSON object');
     const accessToken = json['access_token'];
@@ -29034,6 +29026,7 @@ function judgeFallback(mint, fallback, nowMs) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   RK: () => (/* binding */ visible),
 /* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   dw: () => (/* binding */ parseJsonObject),
 /* harmony export */   eo: () => (/* binding */ secretForms),
 /* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   kc: () => (/* binding */ errorText)
@@ -29108,6 +29101,18 @@ function maskPieces(text, values, minimum, mask = '***') {
             result += mask;
     }
     return result;
+}
+/** The JSON object a text holds, or undefined for anything else (not JSON, an array, a string...). */
+function parseJsonObject(text) {
+    try {
+        const value = JSON.parse(text);
+        return typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? value
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 /** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
 function formatDuration(seconds) {

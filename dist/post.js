@@ -31985,6 +31985,18 @@ function maskPieces(text, values, minimum, mask = '***') {
     }
     return result;
 }
+/** The JSON object a text holds, or undefined for anything else (not JSON, an array, a string...). */
+function text_parseJsonObject(text) {
+    try {
+        const value = JSON.parse(text);
+        return typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? value
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 /** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
 function formatDuration(seconds) {
     const minutes = Math.floor(seconds / 60);
@@ -32760,6 +32772,7 @@ const ACTION_VERSION = '1.0.0';
 
 
 
+
 const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
 /** The form body of a client-credentials token request. Credentials never go in the URL. */
 function tokenRequestBody(inputs, clientSecret) {
@@ -32789,17 +32802,6 @@ const REQUEST_HEADERS = {
     Accept: 'application/json',
     'User-Agent': USER_AGENT,
 };
-function parseJsonObject(body) {
-    try {
-        const value = JSON.parse(body);
-        return typeof value === 'object' && value !== null && !Array.isArray(value)
-            ? value
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
 /** expires_in in seconds, as a number or a numeric string; undefined when unusable. */
 function readExpiresIn(value) {
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
@@ -32819,7 +32821,7 @@ function readFailure(answer, context, problem) {
     });
     if (status >= 300 && status < 400)
         return fail(redirectFailure(status, headers['location'], context));
-    const json = parseJsonObject(body);
+    const json = text_parseJsonObject(body);
     const error = json?.['error'];
     if (problem === undefined && typeof error === 'string' && error !== '') {
         const description = json?.['error_description'];

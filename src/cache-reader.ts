@@ -12,6 +12,7 @@ import { openCacheArchive, MAX_ARCHIVE_BYTES } from './cache-archive.js';
 import { TIMEOUT_CODE } from './failures.js';
 import type { HttpBytes, RequestFunction } from './transport.js';
 import { USER_AGENT } from './ims.js';
+import { parseJsonObject } from './text.js';
 
 export type LookupResult =
   | { readonly kind: 'hit'; readonly key: string; readonly value: string }
@@ -253,12 +254,7 @@ function entryOf(key: unknown, url: unknown): { key: string; url: string } {
 }
 
 function jsonOf(answer: HttpBytes): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(answer.body.toString('utf8'));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(answer.body.toString('utf8'));
 }
 
 function serviceError(status: number, message: unknown): string {

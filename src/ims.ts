@@ -10,6 +10,7 @@ import {
 } from './failures.js';
 import type { ActionInputs } from './inputs.js';
 import { RETRYABLE_STATUSES } from './retry.js';
+import { parseJsonObject } from './text.js';
 import { ACTION_VERSION } from './version.js';
 
 export const USER_AGENT = `fusion-token-action/${ACTION_VERSION}`;
@@ -68,17 +69,6 @@ export type AttemptResult<T> =
 
 /** Reads one answer; `receivedAtMs` is when it arrived. */
 export type AnswerReader<T> = (answer: HttpAnswer, receivedAtMs: number) => AttemptResult<T>;
-
-function parseJsonObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** expires_in in seconds, as a number or a numeric string; undefined when unusable. */
 function readExpiresIn(value: unknown): string | undefined {

@@ -69,6 +69,18 @@ export function maskPieces(text: string, values: readonly string[], minimum: num
   return result;
 }
 
+/** The JSON object a text holds, or undefined for anything else (not JSON, an array, a string...). */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
 export function formatDuration(seconds: number): string {
   const minutes = Math.floor(seconds / 60);

@@ -327,6 +327,7 @@ function retryDelayMs(retry, requestedMs, random) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   RK: () => (/* binding */ visible),
 /* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   dw: () => (/* binding */ parseJsonObject),
 /* harmony export */   eo: () => (/* binding */ secretForms),
 /* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   km: () => (/* binding */ maskPieces)
@@ -401,6 +402,18 @@ function maskPieces(text, values, minimum, mask = '***') {
             result += mask;
     }
     return result;
+}
+/** The JSON object a text holds, or undefined for anything else (not JSON, an array, a string...). */
+function parseJsonObject(text) {
+    try {
+        const value = JSON.parse(text);
+        return typeof value === 'object' && value !== null && !Array.isArray(value)
+            ? value
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 /** A duration for a log line: "23 h 59 min", "12 min", "40 s". */
 function formatDuration(seconds) {
@@ -1182,15 +1195,8 @@ function field(record, name) {
     return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 function readErrorAnswer(body, headers) {
-    let record = {};
-    try {
-        const value = JSON.parse(body);
-        if (typeof value === 'object' && value !== null && !Array.isArray(value))
-            record = value;
-    }
-    catch {
-        // Not JSON (an HTML page from a proxy, say): the status speaks alone.
-    }
+    // Not a JSON object (an HTML page from a proxy, say): the status speaks alone.
+    const record = (0,src_text/* parseJsonObject */.dw)(body) ?? {};
     const report = record['report'];
     const reported = typeof report === 'object' && report !== null ? field(report, 'request-id') : undefined;
     const code = field(record, 'error_code');

@@ -4,7 +4,7 @@
 // shown visibly.
 
 import { redact } from '../failures.js';
-import { maskPieces, secretForms, visible } from '../text.js';
+import { maskPieces, parseJsonObject, secretForms, visible } from '../text.js';
 
 export const PREFIX = 'fusion-api:';
 
@@ -57,13 +57,8 @@ function field(record: Record<string, unknown>, name: string): string | undefine
 }
 
 export function readErrorAnswer(body: string, headers: Readonly<Record<string, string | undefined>>): ErrorAnswer {
-  let record: Record<string, unknown> = {};
-  try {
-    const value: unknown = JSON.parse(body);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) record = value as Record<string, unknown>;
-  } catch {
-    // Not JSON (an HTML page from a proxy, say): the status speaks alone.
-  }
+  // Not a JSON object (an HTML page from a proxy, say): the status speaks alone.
+  const record = parseJsonObject(body) ?? {};
   const report = record['report'];
   const reported =
     typeof report === 'object' && report !== null ? field(report as Record<string, unknown>, 'request-id') : undefined;
