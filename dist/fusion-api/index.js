@@ -1151,15 +1151,19 @@ function collector() {
     return collect;
 }
 /** Counts the bytes of a body, and collects the spent ones every `every` bytes. */
-function memoryKeeper(every = COLLECT_EVERY_BYTES) {
+function memoryKeeper(every = COLLECT_EVERY_BYTES, collect = () => collector()()) {
     let since = 0;
     return (bytes) => {
         since += bytes;
         if (since < every)
             return;
         since = 0;
-        collector()();
+        collect();
     };
+}
+/** A full collection now. */
+function collectNow() {
+    collector()();
 }
 
 ;// CONCATENATED MODULE: ./src/fusion-api/failure.ts

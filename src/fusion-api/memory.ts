@@ -22,12 +22,20 @@ function collector(): () => void {
 }
 
 /** Counts the bytes of a body, and collects the spent ones every `every` bytes. */
-export function memoryKeeper(every = COLLECT_EVERY_BYTES): (bytes: number) => void {
+export function memoryKeeper(
+  every = COLLECT_EVERY_BYTES,
+  collect = (): void => collector()(),
+): (bytes: number) => void {
   let since = 0;
   return (bytes) => {
     since += bytes;
     if (since < every) return;
     since = 0;
-    collector()();
+    collect();
   };
+}
+
+/** A full collection now. */
+export function collectNow(): void {
+  collector()();
 }
