@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TIMEOUT_CODE, TOO_LARGE_CODE } from '../src/failures.js';
-import { type HttpPost, TransportError, createPost, proxyFor } from '../src/transport.js';
+import { HttpClient } from '@actions/http-client';
+import { type HttpPost, TransportError, createPost, proxyFor, verifyingAgent } from '../src/transport.js';
 import { ConnectProxy } from '../testbed/connect-proxy.js';
 import { ImsEmulator } from '../testbed/ims-emulator.js';
 import { createCertificateAuthority } from '../testbed/tls.js';
@@ -139,6 +140,44 @@ describe('proxyFor', () => {
     expect(proxyFor(new URL('http://127.0.0.1:8080/ims/token/v3'))).toBeUndefined();
     process.env['NO_PROXY'] = '.adobelogin.com';
     expect(proxyFor(new URL('https://ims-na1.adobelogin.com/ims/token/v3'))).toBeUndefined();
+  });
+});
+
+describe('verifyingAgent', () => {
+  const NAMES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of NAMES) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+  type TunnelOptions = { proxyOptions?: { rejectUnauthorized?: boolean; servername?: string } };
+  const agentFor = (url: string): TunnelOptions =>
+    verifyingAgent(new HttpClient(), new URL(url)) as unknown as TunnelOptions;
+
+  it('names no server to an http:// proxy (Node would test the Host of the CONNECT as an IPv6 address)', () => {
+    for (const name of NAMES) delete process.env[name];
+    process.env['HTTP_PROXY'] = 'http://proxy.corp:3128';
+    process.env['HTTPS_PROXY'] = 'http://proxy.corp:3128';
+    expect(agentFor('http://fusioncache.blob.core.windows.net/c/1').proxyOptions).toMatchObject({
+      rejectUnauthorized: true,
+      servername: '',
+    });
+    expect(agentFor('https://ims-na1.adobelogin.com/ims/token/v3').proxyOptions?.servername).toBe('');
+  });
+
+  it('leaves the server name to Node for an https:// proxy, whose TLS needs one', () => {
+    for (const name of NAMES) delete process.env[name];
+    process.env['HTTPS_PROXY'] = 'https://proxy.corp:3129';
+    const { proxyOptions } = agentFor('https://ims-na1.adobelogin.com/ims/token/v3');
+    expect(proxyOptions).toMatchObject({ rejectUnauthorized: true });
+    expect(proxyOptions).not.toHaveProperty('servername');
+  });
+
+  it('has no proxy options without a proxy', () => {
+    for (const name of NAMES) delete process.env[name];
+    expect(agentFor('https://ims-na1.adobelogin.com/ims/token/v3').proxyOptions).toBeUndefined();
   });
 });
 

@@ -29199,8 +29199,13 @@ function verifyingAgent(client, url) {
     const agent = client.getAgent(url.href);
     const tls = agent;
     tls.options.rejectUnauthorized = true;
-    if (tls.proxyOptions)
+    if (tls.proxyOptions) {
         tls.proxyOptions.rejectUnauthorized = true;
+        // No TLS to an http:// proxy, hence no server name: Node would otherwise work one out from the
+        // CONNECT's Host header, whose first test of a host name as an IPv6 address costs some 5 ms.
+        if (!proxyFor(url)?.startsWith('https:'))
+            tls.proxyOptions.servername = '';
+    }
     return agent;
 }
 function createPost() {

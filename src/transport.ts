@@ -67,7 +67,7 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
 interface AgentTlsOptions {
   readonly options: { rejectUnauthorized?: boolean };
   /** A tunnel agent's options for the connection to the proxy itself: TLS for an https:// proxy. */
-  readonly proxyOptions?: { rejectUnauthorized?: boolean };
+  readonly proxyOptions?: { rejectUnauthorized?: boolean; servername?: string };
 }
 
 /**
@@ -82,7 +82,12 @@ export function verifyingAgent(client: HttpClient, url: URL): http.Agent {
   const agent = client.getAgent(url.href);
   const tls = agent as unknown as AgentTlsOptions;
   tls.options.rejectUnauthorized = true;
-  if (tls.proxyOptions) tls.proxyOptions.rejectUnauthorized = true;
+  if (tls.proxyOptions) {
+    tls.proxyOptions.rejectUnauthorized = true;
+    // No TLS to an http:// proxy, hence no server name: Node would otherwise work one out from the
+    // CONNECT's Host header, whose first test of a host name as an IPv6 address costs some 5 ms.
+    if (!proxyFor(url)?.startsWith('https:')) tls.proxyOptions.servername = '';
+  }
   return agent;
 }
 
