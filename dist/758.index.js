@@ -235,12 +235,13 @@ function compressionOf(env, platform = process.platform) {
         for (const name of names) {
             let stats;
             try {
-                stats = (0,external_node_fs_.statSync)(external_node_path_default().join(folder, name));
+                // Most folders have no zstd: a missing file is answered without the cost of an exception.
+                stats = (0,external_node_fs_.statSync)(external_node_path_default().join(folder, name), { throwIfNoEntry: false });
             }
             catch {
-                continue;
+                continue; // not a folder, or not ours to search
             }
-            if (stats.isFile() && (windows || isUnixExecutable(stats)))
+            if (stats?.isFile() && (windows || isUnixExecutable(stats)))
                 return 'zstd-without-long';
         }
     }

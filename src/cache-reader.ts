@@ -77,11 +77,12 @@ export function compressionOf(env: NodeJS.ProcessEnv, platform: NodeJS.Platform 
     for (const name of names) {
       let stats;
       try {
-        stats = statSync(path.join(folder, name));
+        // Most folders have no zstd: a missing file is answered without the cost of an exception.
+        stats = statSync(path.join(folder, name), { throwIfNoEntry: false });
       } catch {
-        continue;
+        continue; // not a folder, or not ours to search
       }
-      if (stats.isFile() && (windows || isUnixExecutable(stats))) return 'zstd-without-long';
+      if (stats?.isFile() && (windows || isUnixExecutable(stats))) return 'zstd-without-long';
     }
   }
   return 'gzip';
