@@ -439,8 +439,6 @@ function valueFile(env = process.env) {
 }
 /** A cache store for this process; it reads process.env when called, as the library does. */
 function openCacheStore(options = {}) {
-    divertLibraryOutput();
-    routeLibraryErrors();
     return new ActionsCacheStore(options.library, options.boundMs ?? CACHE_BOUND_MS, options.maxValueBytes ?? MAX_VALUE_BYTES, options.mask ?? (() => { }));
 }
 class ActionsCacheStore {
@@ -512,6 +510,9 @@ class ActionsCacheStore {
             return { kind: 'failed', reason: NO_SERVICE };
         if (this.abandoned)
             return { kind: 'failed', reason: 'an earlier cache operation of this step is still running' };
+        // Only a save runs the library: a lookup leaves the streams and error handlers as they are.
+        divertLibraryOutput();
+        routeLibraryErrors();
         const library = (this.library ??= await __webpack_require__.e(/* import() */ 429).then(__webpack_require__.bind(__webpack_require__, 5429)));
         if (!library.isFeatureAvailable())
             return { kind: 'failed', reason: NO_SERVICE };

@@ -78,8 +78,6 @@ export function valueFile(env: NodeJS.ProcessEnv = process.env): string {
 
 /** A cache store for this process; it reads process.env when called, as the library does. */
 export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
-  divertLibraryOutput();
-  routeLibraryErrors();
   return new ActionsCacheStore(
     options.library,
     options.boundMs ?? CACHE_BOUND_MS,
@@ -159,6 +157,9 @@ class ActionsCacheStore implements CacheStore {
     }
     if (cacheServiceOf(process.env) === undefined) return { kind: 'failed', reason: NO_SERVICE };
     if (this.abandoned) return { kind: 'failed', reason: 'an earlier cache operation of this step is still running' };
+    // Only a save runs the library: a lookup leaves the streams and error handlers as they are.
+    divertLibraryOutput();
+    routeLibraryErrors();
     const library = (this.library ??= await import('@actions/cache'));
     if (!library.isFeatureAvailable()) return { kind: 'failed', reason: NO_SERVICE };
     const file = valueFile();
