@@ -1,8 +1,9 @@
 // npm run bundle: builds dist/ from src/ with @vercel/ncc, from scratch, so
 // that dist/ holds exactly what src/ makes:
 // - dist/index.js, the main step, with the chunks it loads on demand
-//   (`<id>.index.js`, one per dynamic import() and its dependencies, e.g. the
-//   cache code that only `cache: true` loads) and dist/package.json;
+//   (`<id>.index.js`, one per dynamic import() and its dependencies, e.g.
+//   @actions/cache, which only a save loads; an "eager" import() stays in
+//   dist/index.js, evaluated only when called) and dist/package.json;
 // - dist/post.js, the post step, one file: a chunk of its would be lost, and
 //   would clash with the main step's chunk names;
 // - dist/fusion-api/, the fusion-api command (which the main step never
