@@ -48,6 +48,21 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/**
+ * A 95% confidence interval of the median that assumes nothing of the
+ * distribution: the order statistics of ranks n/2 - 0.98 sqrt(n) and
+ * 1 + n/2 + 0.98 sqrt(n), so that a reader sees how far one run's median is
+ * to be trusted against a target.
+ */
+function medianInterval(values: readonly number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const rank = (r: number): number => sorted[Math.min(n, Math.max(1, r)) - 1] as number;
+  const low = rank(Math.floor(n / 2 - 0.98 * Math.sqrt(n)));
+  const high = rank(Math.ceil(1 + n / 2 + 0.98 * Math.sqrt(n)));
+  return `95% ${low.toFixed(3)}-${high.toFixed(3)}`;
+}
+
 function buildFloor(): { script: string; dispose: () => void } {
   const out = mkdtempSync(path.join(tmpdir(), 'fusion-bench-floor-'));
   execFileSync(
@@ -120,7 +135,7 @@ async function benchFusionApi(ims: ImsEmulator, inputs: Record<string, string>):
     console.log(summary('fusion-api GET (HTTPS)', runs[0]));
     console.log(summary('node -e 0 (same Node)', runs[1]));
     console.log(
-      `  ratio fusion-api/node -e 0  median of rounds ${ratio.toFixed(3)}  (target <= ${TARGET_FUSION_API_RATIO}: ` +
+      `  ratio fusion-api/node -e 0  median of rounds ${ratio.toFixed(3)} (${medianInterval(ratios)})  (target <= ${TARGET_FUSION_API_RATIO}: ` +
         `${ratio <= TARGET_FUSION_API_RATIO ? 'met' : 'MISSED'}), ${fusion.requests.length} requests, ${refused} not 200`,
     );
 
@@ -216,15 +231,15 @@ async function main(): Promise<void> {
     console.log(summary('cache hit (cache: true)', runs.cacheHit));
     console.log(summary('floor  (core + 1 output)', runs.floor));
     console.log(
-      `  ratio action/floor         median of rounds ${ratio.toFixed(3)}  (target <= ${TARGET_DEFAULT_RATIO}: ${ratio <= TARGET_DEFAULT_RATIO ? 'met' : 'MISSED'}; ` +
+      `  ratio action/floor         median of rounds ${ratio.toFixed(3)} (${medianInterval(ratios.action)})  (target <= ${TARGET_DEFAULT_RATIO}: ${ratio <= TARGET_DEFAULT_RATIO ? 'met' : 'MISSED'}; ` +
         `was <= ${TARGET_RATIO})`,
     );
     console.log(
-      `  ratio reuse/floor          median of rounds ${reuseRatio.toFixed(3)}  (target <= ${TARGET_REUSE_RATIO}: ${reuseRatio <= TARGET_REUSE_RATIO ? 'met' : 'MISSED'}), ` +
+      `  ratio reuse/floor          median of rounds ${reuseRatio.toFixed(3)} (${medianInterval(ratios.reuse)})  (target <= ${TARGET_REUSE_RATIO}: ${reuseRatio <= TARGET_REUSE_RATIO ? 'met' : 'MISSED'}), ` +
         `IMS requests by the reuses and cache hits ${ims.requests.length - RUNS} (target 0)`,
     );
     console.log(
-      `  ratio cache hit/floor      median of rounds ${cacheRatio.toFixed(3)}  (target <= ${TARGET_CACHE_HIT_RATIO}: ` +
+      `  ratio cache hit/floor      median of rounds ${cacheRatio.toFixed(3)} (${medianInterval(ratios.cacheHit)})  (target <= ${TARGET_CACHE_HIT_RATIO}: ` +
         `${cacheRatio <= TARGET_CACHE_HIT_RATIO ? 'met' : 'MISSED'}; reads one entry in memory, ` +
         `${cacheService.count('download')} blob requests)`,
     );
