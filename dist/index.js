@@ -28658,15 +28658,14 @@ async function readNewestEntry(prefix, options) {
             entry: found.key,
         });
         // The signature lets anyone read the entry for a while: masked before any line (NODE_DEBUG=http) can show it.
-        for (const signature of new URL(found.url).searchParams.getAll('sig')) {
-            for (const form of new Set([signature, encodeURIComponent(signature)]))
-                options.mask(form);
-        }
+        const url = new URL(found.url);
+        for (const signature of url.searchParams.getAll('sig'))
+            (0,src_text/* secretForms */.eo)(signature).forEach((form) => options.mask(form));
         let download;
         try {
             download = await call(options, within, {
                 method: 'GET',
-                url: new URL(found.url),
+                url,
                 headers: { 'User-Agent': ims/* USER_AGENT */._O },
                 maxAnswerBytes: MAX_ARCHIVE_BYTES,
             });
@@ -29156,7 +29155,7 @@ function openTokenCache(binding, mask) {
 /* harmony export */   uD: () => (/* binding */ isOutage),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
 /* harmony export */ });
-/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt */
+/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt, isTlsCode, proxyStatusOf */
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9809);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 // The wording of every failure: what happened and what to do next. Pure.
@@ -29285,6 +29284,10 @@ function isTlsCode(code) {
     // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
     return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
 }
+/** The status of a proxy's refusal to open a tunnel, as @actions/http-client's tunnel agent words it, or undefined. */
+function proxyStatusOf(detail) {
+    return /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+}
 function networkFailure(problem, timeoutMs, context) {
     const { host } = context;
     const code = problem.code ?? '';
@@ -29305,7 +29308,7 @@ function networkFailure(problem, timeoutMs, context) {
             message: `${host} sent ${detail}; an IMS token answer is a few kilobytes, so it was refused. Check that ims-url is the IMS base URL.`,
         };
     }
-    const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+    const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
         // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
         // or wrong credentials with 401. Either way the credentials must change.
@@ -29623,6 +29626,7 @@ function readInvalidateAnswer(answer, context) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   U3: () => (/* binding */ RETRYABLE_STATUSES),
 /* harmony export */   Vs: () => (/* binding */ retryAfterMs),
+/* harmony export */   kd: () => (/* binding */ MAX_RETRIES),
 /* harmony export */   qO: () => (/* binding */ retryDelayMs)
 /* harmony export */ });
 /* unused harmony exports BACKOFF_BASE_MS, BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS, backoffMs */
@@ -29634,6 +29638,8 @@ function readInvalidateAnswer(answer, context) {
  * and __tests__/docs.test.ts holds the README's lists to it.
  */
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** The most retries a token step (input retries) or a fusion-api call (--retries, the session's) may make. */
+const MAX_RETRIES = 10;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
 const RETRY_AFTER_CAP_MS = 60_000;
@@ -29963,9 +29969,10 @@ function flattenHeaders(headers) {
  * job may set to 0 for some other tool, and the request carries the client
  * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
  * it takes those for IMS from its own options, and those for an https://
- * proxy from its proxy options.
+ * proxy from its proxy options. `proxy` is proxyFor(url), when the caller has
+ * it already.
  */
-function verifyingAgent(client, url) {
+function verifyingAgent(client, url, proxy = proxyFor(url)) {
     const agent = client.getAgent(url.href);
     const tls = agent;
     tls.options.rejectUnauthorized = true;
@@ -29973,7 +29980,7 @@ function verifyingAgent(client, url) {
         tls.proxyOptions.rejectUnauthorized = true;
         // No TLS to an http:// proxy, hence no server name: Node would otherwise work one out from the
         // CONNECT's Host header, whose first test of a host name as an IPv6 address costs some 5 ms.
-        if (!proxyFor(url)?.startsWith('https:'))
+        if (!proxy?.startsWith('https:'))
             tls.proxyOptions.servername = '';
     }
     return agent;
@@ -30014,7 +30021,7 @@ function send(client, request) {
         const transport = url.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_1__ : node_http__WEBPACK_IMPORTED_MODULE_0__;
         const req = transport.request(url, {
             method: request.method,
-            agent: verifyingAgent(client, url),
+            agent: verifyingAgent(client, url, proxy),
             rejectUnauthorized: true,
             headers: {
                 ...request.headers,
@@ -33641,11 +33648,14 @@ var core = __nccwpck_require__(3838);
 var failures = __nccwpck_require__(4320);
 // EXTERNAL MODULE: ./src/fusion-session.ts
 var fusion_session = __nccwpck_require__(3570);
+// EXTERNAL MODULE: ./src/retry.ts
+var retry = __nccwpck_require__(9809);
 // EXTERNAL MODULE: ./src/text.ts
 var src_text = __nccwpck_require__(8992);
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Parsing and validation of the action's inputs. Pure: it never touches the
 // network or the log, and no error it raises quotes the client secret.
+
 
 
 const INPUT_NAMES = (/* unused pure expression or super */ null && ([
@@ -33683,7 +33693,6 @@ const INPUT_DEFAULTS = {
     'fusion-region': '',
     'fusion-url': 'https://fusion.adobe.io',
 };
-const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_SECRETS = 10;
 /** 23 h: a fresh token lives 24 h, so a larger minimum would never reuse one. */
@@ -33895,8 +33904,8 @@ function parseFusionRegion(value) {
 }
 function parseRetries(value) {
     const retries = WHOLE_NUMBER.test(value) ? Number(value) : Number.NaN;
-    if (!(retries <= MAX_RETRIES)) {
-        throw new InputError(`Input retries must be a whole number from 0 to ${MAX_RETRIES}, got ${(0,src_text/* quote */.hD)(value)}.`);
+    if (!(retries <= retry/* MAX_RETRIES */.kd)) {
+        throw new InputError(`Input retries must be a whole number from 0 to ${retry/* MAX_RETRIES */.kd}, got ${(0,src_text/* quote */.hD)(value)}.`);
     }
     return retries;
 }
@@ -33915,8 +33924,6 @@ function parseTimeoutSeconds(value) {
     return seconds;
 }
 
-// EXTERNAL MODULE: ./src/retry.ts
-var retry = __nccwpck_require__(9809);
 // EXTERNAL MODULE: ./src/transport.ts
 var transport = __nccwpck_require__(9646);
 ;// CONCATENATED MODULE: ./src/attempts.ts

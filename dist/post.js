@@ -31914,6 +31914,65 @@ async function removeSession(folder, files = promises_namespaceObject) {
     return 'removed';
 }
 
+;// CONCATENATED MODULE: ./src/retry.ts
+// The retry policy: which failures are worth another attempt, and how long to
+// wait before it. Pure: randomness and the clock are passed in.
+/**
+ * Statuses that say "try again later", from IMS or from a proxy; every other
+ * status fails at once. The one list: comments name it rather than repeat it,
+ * and __tests__/docs.test.ts holds the README's lists to it.
+ */
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** The most retries a token step (input retries) or a fusion-api call (--retries, the session's) may make. */
+const MAX_RETRIES = 10;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/**
+ * Exponential backoff with full jitter: a uniform wait in
+ * [0, min(cap, base * 2^(retry-1))), so clients that failed together spread out.
+ * `retry` counts from 1; `random` returns a number in [0, 1).
+ */
+function backoffMs(retry, random) {
+    return Math.floor(random() * backoffWindowMs(retry));
+}
+function backoffWindowMs(retry) {
+    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
+}
+/**
+ * Milliseconds a Retry-After header asks for (delay-seconds or an HTTP date),
+ * capped at RETRY_AFTER_CAP_MS; undefined when absent or unreadable.
+ */
+function retryAfterMs(header, nowMs) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    let waitMs;
+    if (/^\d+$/.test(value)) {
+        waitMs = Number(value) * 1000;
+    }
+    else {
+        // An HTTP date names its day and month; Date.parse alone also takes "1.5".
+        const date = /^[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
+        if (Number.isNaN(date))
+            return undefined;
+        waitMs = Math.max(0, date - nowMs);
+    }
+    return Math.min(waitMs, RETRY_AFTER_CAP_MS);
+}
+/**
+ * The wait before retry number `retry`. A Retry-After (already capped) is a
+ * floor, with jitter on top over a window at least as long as the Retry-After
+ * itself, so that clients throttled together come back spread out, not in the
+ * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
+ */
+function retryDelayMs(retry, requestedMs, random) {
+    if (requestedMs === undefined)
+        return backoffMs(retry, random);
+    const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
+    return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
+}
+
 ;// CONCATENATED MODULE: ./src/text.ts
 // Showing untrusted text in a log line, and the forms a secret can take when
 // something echoes it. Pure.
@@ -32020,6 +32079,7 @@ function text_errorText(error) {
 // network or the log, and no error it raises quotes the client secret.
 
 
+
 const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'client-id',
     'client-secret',
@@ -32055,7 +32115,6 @@ const INPUT_DEFAULTS = {
     'fusion-region': '',
     'fusion-url': 'https://fusion.adobe.io',
 };
-const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_SECRETS = 10;
 /** 23 h: a fresh token lives 24 h, so a larger minimum would never reuse one. */
@@ -32287,63 +32346,6 @@ function parseTimeoutSeconds(value) {
     return seconds;
 }
 
-;// CONCATENATED MODULE: ./src/retry.ts
-// The retry policy: which failures are worth another attempt, and how long to
-// wait before it. Pure: randomness and the clock are passed in.
-/**
- * Statuses that say "try again later", from IMS or from a proxy; every other
- * status fails at once. The one list: comments name it rather than repeat it,
- * and __tests__/docs.test.ts holds the README's lists to it.
- */
-const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 10_000;
-const RETRY_AFTER_CAP_MS = 60_000;
-/**
- * Exponential backoff with full jitter: a uniform wait in
- * [0, min(cap, base * 2^(retry-1))), so clients that failed together spread out.
- * `retry` counts from 1; `random` returns a number in [0, 1).
- */
-function backoffMs(retry, random) {
-    return Math.floor(random() * backoffWindowMs(retry));
-}
-function backoffWindowMs(retry) {
-    return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
-}
-/**
- * Milliseconds a Retry-After header asks for (delay-seconds or an HTTP date),
- * capped at RETRY_AFTER_CAP_MS; undefined when absent or unreadable.
- */
-function retryAfterMs(header, nowMs) {
-    const value = header?.trim();
-    if (!value)
-        return undefined;
-    let waitMs;
-    if (/^\d+$/.test(value)) {
-        waitMs = Number(value) * 1000;
-    }
-    else {
-        // An HTTP date names its day and month; Date.parse alone also takes "1.5".
-        const date = /^[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
-        if (Number.isNaN(date))
-            return undefined;
-        waitMs = Math.max(0, date - nowMs);
-    }
-    return Math.min(waitMs, RETRY_AFTER_CAP_MS);
-}
-/**
- * The wait before retry number `retry`. A Retry-After (already capped) is a
- * floor, with jitter on top over a window at least as long as the Retry-After
- * itself, so that clients throttled together come back spread out, not in the
- * same instant; the whole wait stays within RETRY_AFTER_CAP_MS.
- */
-function retryDelayMs(retry, requestedMs, random) {
-    if (requestedMs === undefined)
-        return backoffMs(retry, random);
-    const jitterMs = Math.floor(random() * Math.max(requestedMs, backoffWindowMs(retry)));
-    return Math.min(RETRY_AFTER_CAP_MS, requestedMs + jitterMs);
-}
-
 ;// CONCATENATED MODULE: ./src/failures.ts
 // The wording of every failure: what happened and what to do next. Pure.
 // Nothing here quotes the client secret or a token: answer excerpts pass
@@ -32471,6 +32473,10 @@ function isTlsCode(code) {
     // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
     return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
 }
+/** The status of a proxy's refusal to open a tunnel, as @actions/http-client's tunnel agent words it, or undefined. */
+function proxyStatusOf(detail) {
+    return /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+}
 function networkFailure(problem, timeoutMs, context) {
     const { host } = context;
     const code = problem.code ?? '';
@@ -32491,7 +32497,7 @@ function networkFailure(problem, timeoutMs, context) {
             message: `${host} sent ${detail}; an IMS token answer is a few kilobytes, so it was refused. Check that ims-url is the IMS base URL.`,
         };
     }
-    const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+    const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
         // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
         // or wrong credentials with 401. Either way the credentials must change.
@@ -32631,9 +32637,10 @@ function flattenHeaders(headers) {
  * job may set to 0 for some other tool, and the request carries the client
  * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
  * it takes those for IMS from its own options, and those for an https://
- * proxy from its proxy options.
+ * proxy from its proxy options. `proxy` is proxyFor(url), when the caller has
+ * it already.
  */
-function verifyingAgent(client, url) {
+function verifyingAgent(client, url, proxy = proxyFor(url)) {
     const agent = client.getAgent(url.href);
     const tls = agent;
     tls.options.rejectUnauthorized = true;
@@ -32641,7 +32648,7 @@ function verifyingAgent(client, url) {
         tls.proxyOptions.rejectUnauthorized = true;
         // No TLS to an http:// proxy, hence no server name: Node would otherwise work one out from the
         // CONNECT's Host header, whose first test of a host name as an IPv6 address costs some 5 ms.
-        if (!proxyFor(url)?.startsWith('https:'))
+        if (!proxy?.startsWith('https:'))
             tls.proxyOptions.servername = '';
     }
     return agent;
@@ -32682,7 +32689,7 @@ function send(client, request) {
         const transport = url.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
         const req = transport.request(url, {
             method: request.method,
-            agent: verifyingAgent(client, url),
+            agent: verifyingAgent(client, url, proxy),
             rejectUnauthorized: true,
             headers: {
                 ...request.headers,

@@ -59,4 +59,5 @@ writeFileSync(
 const bundled = readdirSync(stats).flatMap((file) =>
   packageFolders(statsModulePaths(JSON.parse(readFileSync(path.join(stats, file), 'utf8'))), ROOT),
 );
-writeFileSync(path.join(dist, 'licenses.txt'), licensesText(bundled.map(readPackageLicense)));
+// A package bundled into several builds is read once.
+writeFileSync(path.join(dist, 'licenses.txt'), licensesText([...new Set(bundled)].map(readPackageLicense)));

@@ -12,7 +12,7 @@ import { openCacheArchive, MAX_ARCHIVE_BYTES } from './cache-archive.js';
 import { TIMEOUT_CODE } from './failures.js';
 import type { HttpBytes, RequestFunction } from './transport.js';
 import { USER_AGENT } from './ims.js';
-import { parseJsonObject } from './text.js';
+import { parseJsonObject, secretForms } from './text.js';
 
 export type LookupResult =
   | { readonly kind: 'hit'; readonly key: string; readonly value: string }
@@ -158,14 +158,14 @@ export async function readNewestEntry(prefix: string, options: ReadOptions): Pro
       entry: found.key,
     });
     // The signature lets anyone read the entry for a while: masked before any line (NODE_DEBUG=http) can show it.
-    for (const signature of new URL(found.url).searchParams.getAll('sig')) {
-      for (const form of new Set([signature, encodeURIComponent(signature)])) options.mask(form);
-    }
+    const url = new URL(found.url);
+    for (const signature of url.searchParams.getAll('sig'))
+      secretForms(signature).forEach((form) => options.mask(form));
     let download: HttpBytes;
     try {
       download = await call(options, within, {
         method: 'GET',
-        url: new URL(found.url),
+        url,
         headers: { 'User-Agent': USER_AGENT },
         maxAnswerBytes: MAX_ARCHIVE_BYTES,
       });

@@ -197,9 +197,14 @@ const TRANSIENT_CODES: Readonly<Record<string, string>> = {
 const TLS_HINT =
   "If the runner sits behind a TLS-inspecting proxy or IMS is reached through a private CA, set NODE_EXTRA_CA_CERTS to the PEM file of that CA's root certificate.";
 
-function isTlsCode(code: string): boolean {
+export function isTlsCode(code: string): boolean {
   // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
   return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
+}
+
+/** The status of a proxy's refusal to open a tunnel, as @actions/http-client's tunnel agent words it, or undefined. */
+export function proxyStatusOf(detail: string): string | undefined {
+  return /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
 }
 
 export function networkFailure(problem: NetworkProblem, timeoutMs: number, context: FailureContext): AttemptFailure {
@@ -223,7 +228,7 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
       message: `${host} sent ${detail}; an IMS token answer is a few kilobytes, so it was refused. Check that ims-url is the IMS base URL.`,
     };
   }
-  const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+  const proxyStatus = proxyStatusOf(detail);
   if (problem.proxy && proxyStatus) {
     // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
     // or wrong credentials with 401. Either way the credentials must change.

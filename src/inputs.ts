@@ -2,6 +2,7 @@
 // network or the log, and no error it raises quotes the client secret.
 
 import { isOrgId, isRegion } from './fusion-session.js';
+import { MAX_RETRIES } from './retry.js';
 import { quote } from './text.js';
 
 export const INPUT_NAMES = [
@@ -43,7 +44,6 @@ export const INPUT_DEFAULTS = {
   'fusion-url': 'https://fusion.adobe.io',
 } as const satisfies Partial<Record<InputName, string>>;
 
-const MAX_RETRIES = 10;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_SECRETS = 10;
 /** 23 h: a fresh token lives 24 h, so a larger minimum would never reuse one. */

@@ -8,6 +8,9 @@
  */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
+/** The most retries a token step (input retries) or a fusion-api call (--retries, the session's) may make. */
+export const MAX_RETRIES = 10;
+
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 10_000;
 export const RETRY_AFTER_CAP_MS = 60_000;

@@ -76,9 +76,10 @@ interface AgentTlsOptions {
  * job may set to 0 for some other tool, and the request carries the client
  * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
  * it takes those for IMS from its own options, and those for an https://
- * proxy from its proxy options.
+ * proxy from its proxy options. `proxy` is proxyFor(url), when the caller has
+ * it already.
  */
-export function verifyingAgent(client: HttpClient, url: URL): http.Agent {
+export function verifyingAgent(client: HttpClient, url: URL, proxy: string | undefined = proxyFor(url)): http.Agent {
   const agent = client.getAgent(url.href);
   const tls = agent as unknown as AgentTlsOptions;
   tls.options.rejectUnauthorized = true;
@@ -86,7 +87,7 @@ export function verifyingAgent(client: HttpClient, url: URL): http.Agent {
     tls.proxyOptions.rejectUnauthorized = true;
     // No TLS to an http:// proxy, hence no server name: Node would otherwise work one out from the
     // CONNECT's Host header, whose first test of a host name as an IPv6 address costs some 5 ms.
-    if (!proxyFor(url)?.startsWith('https:')) tls.proxyOptions.servername = '';
+    if (!proxy?.startsWith('https:')) tls.proxyOptions.servername = '';
   }
   return agent;
 }
@@ -131,7 +132,7 @@ function send(client: HttpClient, request: HttpRequest): Promise<HttpBytes> {
       url,
       {
         method: request.method,
-        agent: verifyingAgent(client, url),
+        agent: verifyingAgent(client, url, proxy),
         rejectUnauthorized: true,
         headers: {
           ...request.headers,

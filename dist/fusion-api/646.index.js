@@ -62,9 +62,10 @@ function flattenHeaders(headers) {
  * job may set to 0 for some other tool, and the request carries the client
  * secret. A tunnel agent (through a proxy) ignores the request's TLS options:
  * it takes those for IMS from its own options, and those for an https://
- * proxy from its proxy options.
+ * proxy from its proxy options. `proxy` is proxyFor(url), when the caller has
+ * it already.
  */
-function verifyingAgent(client, url) {
+function verifyingAgent(client, url, proxy = proxyFor(url)) {
     const agent = client.getAgent(url.href);
     const tls = agent;
     tls.options.rejectUnauthorized = true;
@@ -72,7 +73,7 @@ function verifyingAgent(client, url) {
         tls.proxyOptions.rejectUnauthorized = true;
         // No TLS to an http:// proxy, hence no server name: Node would otherwise work one out from the
         // CONNECT's Host header, whose first test of a host name as an IPv6 address costs some 5 ms.
-        if (!proxyFor(url)?.startsWith('https:'))
+        if (!proxy?.startsWith('https:'))
             tls.proxyOptions.servername = '';
     }
     return agent;
@@ -113,7 +114,7 @@ function send(client, request) {
         const transport = url.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_1__ : node_http__WEBPACK_IMPORTED_MODULE_0__;
         const req = transport.request(url, {
             method: request.method,
-            agent: verifyingAgent(client, url),
+            agent: verifyingAgent(client, url, proxy),
             rejectUnauthorized: true,
             headers: {
                 ...request.headers,

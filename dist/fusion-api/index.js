@@ -6,6 +6,8 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   Iv: () => (/* binding */ proxyStatusOf),
+/* harmony export */   ne: () => (/* binding */ isTlsCode),
 /* harmony export */   of: () => (/* binding */ TIMEOUT_CODE),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
 /* harmony export */ });
@@ -138,6 +140,10 @@ function isTlsCode(code) {
     // EPROTO: TLS spoken to something that does not speak it (a plain-http port).
     return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
 }
+/** The status of a proxy's refusal to open a tunnel, as @actions/http-client's tunnel agent words it, or undefined. */
+function proxyStatusOf(detail) {
+    return /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+}
 function networkFailure(problem, timeoutMs, context) {
     const { host } = context;
     const code = problem.code ?? '';
@@ -158,7 +164,7 @@ function networkFailure(problem, timeoutMs, context) {
             message: `${host} sent ${detail}; an IMS token answer is a few kilobytes, so it was refused. Check that ims-url is the IMS base URL.`,
         };
     }
-    const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
+    const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
         // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
         // or wrong credentials with 401. Either way the credentials must change.
@@ -259,6 +265,7 @@ const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored:
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Vs: () => (/* binding */ retryAfterMs),
 /* harmony export */   jo: () => (/* binding */ backoffMs),
+/* harmony export */   kd: () => (/* binding */ MAX_RETRIES),
 /* harmony export */   qO: () => (/* binding */ retryDelayMs)
 /* harmony export */ });
 /* unused harmony exports RETRYABLE_STATUSES, BACKOFF_BASE_MS, BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS */
@@ -270,6 +277,8 @@ const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored:
  * and __tests__/docs.test.ts holds the README's lists to it.
  */
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** The most retries a token step (input retries) or a fusion-api call (--retries, the session's) may make. */
+const MAX_RETRIES = 10;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
 const RETRY_AFTER_CAP_MS = 60_000;
@@ -919,12 +928,15 @@ function parseSession(text) {
 /** The action's version, sent in the User-Agent (a test keeps it equal to package.json's). */
 const ACTION_VERSION = '1.0.0';
 
+// EXTERNAL MODULE: ./src/retry.ts
+var src_retry = __nccwpck_require__(9809);
 // EXTERNAL MODULE: ./src/text.ts
 var src_text = __nccwpck_require__(8992);
 ;// CONCATENATED MODULE: ./src/fusion-api/args.ts
 // The fusion-api command line, read into a request plan, or a usage problem
 // (exit 2, nothing sent). Modelled on `gh api`, with only the flags the
 // Fusion API needs. Pure.
+
 
 
 const USAGE = [
@@ -948,7 +960,6 @@ const USAGE = [
     'Exit status: 0 on a 2xx answer, 1 on a failure, 2 on a usage error or a missing session.',
 ].join('\n');
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const MAX_RETRIES = 10;
 const VALUE_FLAGS = ['-X', '-q', '-d', '--input', '-o', '--org-id', '--region', '--retries'];
 const REPEATABLE = new Set(['-q']);
 // RFC 3986 pchar (unreserved, sub-delims, ':' and '@') and '/', or a percent-encoded octet.
@@ -985,8 +996,8 @@ function parseQuery(value) {
     return { name: value.slice(0, equals), value: value.slice(equals + 1) };
 }
 function parseRetries(value) {
-    if (!/^\d{1,2}$/.test(value) || Number(value) > MAX_RETRIES) {
-        throw new UsageProblem(`--retries ${shown(value)} is not a whole number from 0 to ${MAX_RETRIES}`);
+    if (!/^\d{1,2}$/.test(value) || Number(value) > src_retry/* MAX_RETRIES */.kd) {
+        throw new UsageProblem(`--retries ${shown(value)} is not a whole number from 0 to ${src_retry/* MAX_RETRIES */.kd}`);
     }
     return Number(value);
 }
@@ -1285,20 +1296,17 @@ function networkSummary(problem, timeoutMs) {
     const words = problem.code === undefined ? undefined : NETWORK_WORDS[problem.code];
     return words ? `${words} (${problem.code})` : `network error ${problem.code ?? 'without a code'}`;
 }
-function isTlsCode(code) {
-    return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
-}
 function networkAdvice(problem, host, proxy) {
     const code = problem.code ?? '';
     if (code === IDLE_TIMEOUT_CODE) {
         return "Check the runner's network, or raise the token step's timeout-seconds.";
     }
-    const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(problem.detail)?.[1];
+    const proxyStatus = (0,failures/* proxyStatusOf */.Iv)(problem.detail);
     if (proxy && proxyStatus) {
         return (`The proxy answered HTTP ${proxyStatus}: check HTTPS_PROXY (credentials as http://user:password@proxy:port), ` +
             `or add ${host} to NO_PROXY if it must be reached directly.`);
     }
-    if (isTlsCode(code)) {
+    if ((0,failures/* isTlsCode */.ne)(code)) {
         return ('If the runner reaches Fusion through a TLS-inspecting proxy or a private CA, set NODE_EXTRA_CA_CERTS ' +
             "to the PEM file of that CA's root certificate.");
     }
@@ -1679,8 +1687,6 @@ function bufferSink(limit) {
     };
 }
 
-// EXTERNAL MODULE: ./src/retry.ts
-var src_retry = __nccwpck_require__(9809);
 ;// CONCATENATED MODULE: ./src/fusion-api/retry.ts
 // Which failed attempts of a Fusion API call are worth another, and how long
 // to wait first. Pure: the clock and randomness are passed in. The waits are
@@ -1930,8 +1936,8 @@ function sessionProblem(session) {
         return 'has an orgId that is not digits';
     if (session.region !== '' && !isRegion(session.region))
         return 'has a region that is not a Fusion region';
-    if (session.retries > MAX_RETRIES)
-        return `has retries above ${MAX_RETRIES}`;
+    if (session.retries > src_retry/* MAX_RETRIES */.kd)
+        return `has retries above ${src_retry/* MAX_RETRIES */.kd}`;
     if (session.timeoutMs < 1)
         return 'has a timeoutMs below 1';
     let url;

@@ -3,6 +3,7 @@
 // Fusion API needs. Pure.
 
 import { isOrgId, isRegion } from '../fusion-session.js';
+import { MAX_RETRIES } from '../retry.js';
 import { quote, visible } from '../text.js';
 
 export const USAGE = [
@@ -28,8 +29,6 @@ export const USAGE = [
 
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type Method = (typeof METHODS)[number];
-
-export const MAX_RETRIES = 10;
 
 export interface QueryParameter {
   readonly name: string;

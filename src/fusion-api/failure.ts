@@ -3,7 +3,7 @@
 // Text from the network is redacted (no piece of the token), then cut, then
 // shown visibly.
 
-import { redact } from '../failures.js';
+import { isTlsCode, proxyStatusOf, redact } from '../failures.js';
 import { maskPieces, parseJsonObject, secretForms, visible } from '../text.js';
 
 export const PREFIX = 'fusion-api:';
@@ -178,16 +178,12 @@ export function networkSummary(problem: NetworkProblem, timeoutMs: number): stri
   return words ? `${words} (${problem.code})` : `network error ${problem.code ?? 'without a code'}`;
 }
 
-function isTlsCode(code: string): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|^EPROTO$/.test(code);
-}
-
 function networkAdvice(problem: NetworkProblem, host: string, proxy: string | undefined): string {
   const code = problem.code ?? '';
   if (code === IDLE_TIMEOUT_CODE) {
     return "Check the runner's network, or raise the token step's timeout-seconds.";
   }
-  const proxyStatus = /tunneling socket could not be established, statusCode=(\d+)/.exec(problem.detail)?.[1];
+  const proxyStatus = proxyStatusOf(problem.detail);
   if (proxy && proxyStatus) {
     return (
       `The proxy answered HTTP ${proxyStatus}: check HTTPS_PROXY (credentials as http://user:password@proxy:port), ` +

@@ -2,10 +2,10 @@
 // ID, settings), overridden by the command's flags; or why no call can be made
 // (exit 2, nothing sent). Pure: the clock is passed in.
 
-import type { FusionSession } from '../fusion-session.js';
+import { type FusionSession, isOrgId, isRegion } from '../fusion-session.js';
+import { MAX_RETRIES } from '../retry.js';
 import { formatDuration } from '../text.js';
-import { isOrgId, isRegion } from '../fusion-session.js';
-import { MAX_RETRIES, type RequestPlan } from './args.js';
+import type { RequestPlan } from './args.js';
 import { PREFIX } from './failure.js';
 
 export interface CallSettings {
