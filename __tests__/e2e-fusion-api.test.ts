@@ -19,7 +19,7 @@ import {
   replyStream,
   replyText,
 } from '../testbed/http-stub-server.js';
-import { ROOT, actionNodeBinary } from '../testbed/runner.js';
+import { ROOT, actionNodeBinary, piecesShown } from '../testbed/runner.js';
 import { createCertificateAuthority } from '../testbed/tls.js';
 
 const BUNDLE = path.join(ROOT, 'dist', 'fusion-api.js');
@@ -133,16 +133,6 @@ function runCommand(
       });
     });
   });
-}
-
-/** Every 12-character run of the token: what the runner harness counts as a leak. */
-function tokenPiecesIn(text: string): string[] {
-  const found: string[] = [];
-  for (let start = 0; start + 12 <= TOKEN.length; start++) {
-    const piece = TOKEN.slice(start, start + 12);
-    if (text.includes(piece)) found.push(piece);
-  }
-  return found;
 }
 
 describe('the bundled fusion-api command', () => {
@@ -307,7 +297,7 @@ describe('the bundled fusion-api command', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('(request-id: echo-1)');
     expect(result.stderr).toContain("the answer's body (redacted, cut):");
-    expect(tokenPiecesIn(result.stderr + result.stdout)).toEqual([]);
+    expect(piecesShown(result.stderr + result.stdout, TOKEN)).toEqual([]);
   });
 
   it.each([

@@ -11,7 +11,7 @@ import { runAudited } from '../testbed/audit.js';
 import { FusionEmulator, tokensOf } from '../testbed/fusion-emulator.js';
 import { FUSION_SCOPES, ImsEmulator } from '../testbed/ims-emulator.js';
 import { type RealProxy, startTinyproxy } from '../testbed/real-proxies.js';
-import { makeRunnerTemp, runLaterStep } from '../testbed/runner.js';
+import { makeRunnerTemp, piecesShown, runLaterStep } from '../testbed/runner.js';
 import { createCertificateAuthority } from '../testbed/tls.js';
 
 const CLIENT = { clientId: 'proxied-fusion-client', clientSecret: 'p8e-proxied+fusion/secret', scopes: FUSION_SCOPES };
@@ -70,9 +70,11 @@ describe('fusion-api through tinyproxy', () => {
       const tunnels = await tinyproxy.takeConnects();
       expect(tunnels.length).toBeGreaterThanOrEqual(1);
       expect(new Set(tunnels)).toEqual(new Set([`${FUSION_HOST}:${new URL(fusion.url).port}`]));
-      // No piece of the token reached the later step's output.
+      // No piece of the token, nor of the client secret, reached the later step's output.
       const token = ims.issued[0]?.accessToken as string;
-      expect(`${call.stdout}${call.stderr}`).not.toContain(token.slice(20, 40));
+      expect(token).toBeDefined();
+      expect(piecesShown(`${call.stdout}${call.stderr}`, token)).toEqual([]);
+      expect(piecesShown(`${call.stdout}${call.stderr}`, CLIENT.clientSecret)).toEqual([]);
     } finally {
       rmSync(runnerTemp, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { TIMEOUT_CODE, TOO_LARGE_CODE } from '../src/failures.js';
 import { HttpClient } from '@actions/http-client';
 import { type HttpPost, TransportError, createPost, proxyFor, verifyingAgent } from '../src/transport.js';
@@ -123,14 +123,19 @@ describe('post', () => {
   });
 });
 
+const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
+const savedEnv = { ...process.env };
+
+/** Puts the proxy variables back as they were before the file's tests. */
+function restoreProxyVariables(): void {
+  for (const name of PROXY_VARIABLES) {
+    if (savedEnv[name] === undefined) delete process.env[name];
+    else process.env[name] = savedEnv[name];
+  }
+}
+
 describe('proxyFor', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    for (const name of ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy']) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
-  });
+  afterEach(restoreProxyVariables);
 
   it('names the proxy without its credentials, and none for loopback or NO_PROXY hosts', () => {
     delete process.env['https_proxy'];
@@ -144,20 +149,13 @@ describe('proxyFor', () => {
 });
 
 describe('verifyingAgent', () => {
-  const NAMES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
-  const saved = { ...process.env };
-  afterEach(() => {
-    for (const name of NAMES) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
-  });
+  beforeEach(() => PROXY_VARIABLES.forEach((name) => delete process.env[name]));
+  afterEach(restoreProxyVariables);
   type TunnelOptions = { proxyOptions?: { rejectUnauthorized?: boolean; servername?: string } };
   const agentFor = (url: string): TunnelOptions =>
     verifyingAgent(new HttpClient(), new URL(url)) as unknown as TunnelOptions;
 
   it('names no server to an http:// proxy (Node would test the Host of the CONNECT as an IPv6 address)', () => {
-    for (const name of NAMES) delete process.env[name];
     process.env['HTTP_PROXY'] = 'http://proxy.corp:3128';
     process.env['HTTPS_PROXY'] = 'http://proxy.corp:3128';
     expect(agentFor('http://fusioncache.blob.core.windows.net/c/1').proxyOptions).toMatchObject({
@@ -168,7 +166,6 @@ describe('verifyingAgent', () => {
   });
 
   it('leaves the server name to Node for an https:// proxy, whose TLS needs one', () => {
-    for (const name of NAMES) delete process.env[name];
     process.env['HTTPS_PROXY'] = 'https://proxy.corp:3129';
     const { proxyOptions } = agentFor('https://ims-na1.adobelogin.com/ims/token/v3');
     expect(proxyOptions).toMatchObject({ rejectUnauthorized: true });
@@ -176,7 +173,6 @@ describe('verifyingAgent', () => {
   });
 
   it('has no proxy options without a proxy', () => {
-    for (const name of NAMES) delete process.env[name];
     expect(agentFor('https://ims-na1.adobelogin.com/ims/token/v3').proxyOptions).toBeUndefined();
   });
 });

@@ -439,6 +439,11 @@ function needles(value: string): string[] {
   return [...new Set([...secretForms(value), ...pieces])];
 }
 
+/** The forms and PIECE-long runs of `value` that `text` shows: [] when it shows none of it. */
+export function piecesShown(text: string, value: string): string[] {
+  return needles(value).filter((needle) => text.includes(needle));
+}
+
 /**
  * Every place a secret or token shows where it must not: any line the process
  * printed (as is, and with workflow-command escapes undone) but the

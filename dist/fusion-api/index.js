@@ -1172,10 +1172,6 @@ function memoryKeeper(every = COLLECT_EVERY_BYTES, collect = () => collector()()
         collect();
     };
 }
-/** A full collection now. */
-function collectNow() {
-    collector()();
-}
 
 ;// CONCATENATED MODULE: ./src/fusion-api/failure.ts
 // The wording of the fusion-api command's failures and retries, each one line

@@ -34,8 +34,3 @@ export function memoryKeeper(
     collect();
   };
 }
-
-/** A full collection now. */
-export function collectNow(): void {
-  collector()();
-}
