@@ -1,7 +1,8 @@
 // npm run bench: figures, never a pass/fail test.
 //  1. The happy path's whole-process time of dist/index.js under the declared
 //     Node runtime against the IMS emulator, beside a floor bundle
-//     (scripts/bench-floor.ts: imports @actions/core, sets one output), over
+//     (scripts/bench-floor.mjs: imports @actions/core, sets one output; built
+//     as any action is, undici and all, where ours leave undici out), over
 //     runs in rotated order; and the requests IMS sees per token. Beside them,
 //     the reuse of a sealed token (sealed-token input), which sends nothing,
 //     and a cache hit (cache: true) against the cache service emulator.
@@ -21,7 +22,16 @@
 // rounds moved the cache hit's ratio by 0.05 from one run to the next.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runBurst } from '../testbed/burst.js';
@@ -75,17 +85,22 @@ function ratioLine(label: string, ratios: readonly number[], target: number, ins
   );
 }
 
+/**
+ * The floor, bundled as any action is: ncc in a folder of its own that sees this project's
+ * node_modules but not its tsconfig.json, whose "paths" (src/undici-left-out.ts) would leave undici out.
+ */
 function buildFloor(): { script: string; dispose: () => void } {
-  const out = mkdtempSync(path.join(tmpdir(), 'fusion-bench-floor-'));
-  execFileSync(
-    path.join(ROOT, 'node_modules', '.bin', 'ncc'),
-    ['build', 'scripts/bench-floor.ts', '--out', out, '--quiet'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  return { script: path.join(out, 'index.js'), dispose: () => rmSync(out, { recursive: true, force: true }) };
+  const folder = mkdtempSync(path.join(tmpdir(), 'fusion-bench-floor-'));
+  copyFileSync(path.join(ROOT, 'scripts', 'bench-floor.mjs'), path.join(folder, 'floor.mjs'));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'));
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'ncc'), ['build', 'floor.mjs', '--out', 'out', '--quiet'], {
+    cwd: folder,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const script = path.join(folder, 'out', 'index.mjs');
+  if (!readFileSync(script, 'utf8').includes('/node_modules/undici/index.js'))
+    throw new Error('the floor bundle holds no undici: it was built through tsconfig.json "paths"');
+  return { script, dispose: () => rmSync(folder, { recursive: true, force: true }) };
 }
 
 /** One mint step's sealed-token output, for the reuse runs. */

@@ -1,8 +1,8 @@
-export const id = 646;
-export const ids = [646];
+export const id = 443;
+export const ids = [443,580];
 export const modules = {
 
-/***/ 9646:
+/***/ 646:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -13,12 +13,12 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   proxyFor: () => (/* binding */ proxyFor),
 /* harmony export */   verifyingAgent: () => (/* binding */ verifyingAgent)
 /* harmony export */ });
-/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(67);
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(708);
 /* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4942);
-/* harmony import */ var _failures_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(4320);
+/* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(942);
+/* harmony import */ var _failures_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(320);
 // The one place that touches the network: a single HTTP request, read in
 // full, with a limit on its total time and on the size of the answer. Proxies
 // (HTTPS_PROXY, NO_PROXY) are chosen by @actions/http-client's agent.
@@ -147,6 +147,30 @@ function send(client, request) {
         req.on('error', (error) => failWith(error.code, error.message));
         req.end(request.method === 'GET' ? undefined : body);
     });
+}
+
+
+/***/ }),
+
+/***/ 580:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   k: () => (/* binding */ ProxyAgent)
+/* harmony export */ });
+// What the bundles get for 'undici' (tsconfig.json "paths", which ncc
+// resolves through), in place of undici itself. @actions/http-client imports
+// undici's ProxyAgent at its top for one method, getAgentDispatcher (a
+// dispatcher for fetch), which nothing in this action calls; @actions/core
+// imports http-client. Bundled, undici would be 0.9 MB of each of
+// dist/index.js and dist/post.js, and parsing and evaluating it would cost
+// every step about 30 ms. __tests__/bundle.test.ts checks that no bundled code
+// calls that method.
+class ProxyAgent {
+    constructor() {
+        throw new Error("fusion-token-action's bundle leaves undici out: @actions/http-client's getAgentDispatcher " +
+            'is not available in it (see src/undici-left-out.ts).');
+    }
 }
 
 
