@@ -87,19 +87,25 @@ function ratioLine(label: string, ratios: readonly number[], target: number, ins
 
 /**
  * The floor, bundled as any action is: ncc in a folder of its own that sees this project's
- * node_modules but not its tsconfig.json, whose "paths" (src/undici-left-out.ts) would leave undici out.
+ * node_modules but not its tsconfig.json, whose "paths" (src/undici-left-out.ts) leave undici out.
+ * With `leanAsOurs`, ncc runs here, and the floor leaves undici out as our bundles do.
  */
-function buildFloor(): { script: string; dispose: () => void } {
+function buildFloor(leanAsOurs: boolean): { script: string; dispose: () => void } {
   const folder = mkdtempSync(path.join(tmpdir(), 'fusion-bench-floor-'));
-  copyFileSync(path.join(ROOT, 'scripts', 'bench-floor.mjs'), path.join(folder, 'floor.mjs'));
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'));
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'ncc'), ['build', 'floor.mjs', '--out', 'out', '--quiet'], {
-    cwd: folder,
+  const out = path.join(folder, 'out');
+  let entry = path.join('scripts', 'bench-floor.mjs');
+  if (!leanAsOurs) {
+    entry = path.join(folder, 'floor.mjs');
+    copyFileSync(path.join(ROOT, 'scripts', 'bench-floor.mjs'), entry);
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'));
+  }
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'ncc'), ['build', entry, '--out', out, '--quiet'], {
+    cwd: leanAsOurs ? ROOT : folder,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const script = path.join(folder, 'out', 'index.mjs');
-  if (!readFileSync(script, 'utf8').includes('/node_modules/undici/index.js'))
-    throw new Error('the floor bundle holds no undici: it was built through tsconfig.json "paths"');
+  const script = path.join(out, 'index.mjs');
+  if (readFileSync(script, 'utf8').includes('/node_modules/undici/index.js') === leanAsOurs)
+    throw new Error(`the floor bundle ${leanAsOurs ? 'holds' : 'holds no'} undici`);
   return { script, dispose: () => rmSync(folder, { recursive: true, force: true }) };
 }
 
@@ -196,7 +202,8 @@ async function main(): Promise<void> {
   const ims = await ImsEmulator.start([client]);
   const cacheService = await CacheService.start();
   const runner = mkdtempSync(path.join(tmpdir(), 'fusion-bench-runner-'));
-  const floor = buildFloor();
+  const floor = buildFloor(false);
+  const leanFloor = buildFloor(true);
   const inputs = { 'client-id': client.clientId, 'client-secret': client.clientSecret, 'ims-url': ims.url };
   const action = async (): Promise<number> => {
     const result = await runAction({ inputs });
@@ -204,18 +211,21 @@ async function main(): Promise<void> {
       throw new Error(`the action failed: ${result.stdout}`);
     return result.elapsedMs;
   };
-  const floorRun = async (): Promise<number> => {
-    const result = await runAction({ inputs, entry: floor.script });
+  const floorOf = (script: string) => async (): Promise<number> => {
+    const result = await runAction({ inputs, entry: script });
     if (result.exitCode !== 0 || result.outputs['floor'] !== 'ok')
       throw new Error(`the floor failed: ${result.stderr}`);
     return result.elapsedMs;
   };
+  const floorRun = floorOf(floor.script);
+  const leanFloorRun = floorOf(leanFloor.script);
   try {
     const version = execFileSync(actionNodeBinary(), ['--version'], { encoding: 'utf8' }).trim();
     // Warm the file cache for both bundles before measuring.
     for (let i = 0; i < 2; i++) {
       await action();
       await floorRun();
+      await leanFloorRun();
     }
     const sealed = await sealedTokenFor(inputs);
     ims.reset();
@@ -236,10 +246,14 @@ async function main(): Promise<void> {
       if (result.outputs['source'] !== 'cache') throw new Error(`the cache run did not hit: ${result.stdout}`);
       return result.elapsedMs;
     };
-    const runs = { action: [] as number[], floor: [] as number[], reuse: [] as number[], cacheHit: [] as number[] };
+    const measures = { action, floor: floorRun, leanFloor: leanFloorRun, reuse, cacheHit } as const;
+    const order = ['action', 'floor', 'leanFloor', 'reuse', 'cacheHit'] as const;
+    const runs = Object.fromEntries(order.map((name) => [name, [] as number[]])) as Record<
+      (typeof order)[number],
+      number[]
+    >;
     const ratios = { action: [] as number[], reuse: [] as number[], cacheHit: [] as number[] };
-    const measures = { action, floor: floorRun, reuse, cacheHit } as const;
-    const order = ['action', 'floor', 'reuse', 'cacheHit'] as const;
+    const leanRatios = { action: [] as number[], reuse: [] as number[], cacheHit: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       // Rotate which goes first, so none always runs on a warmer machine.
       const times: Partial<Record<(typeof order)[number], number>> = {};
@@ -251,6 +265,8 @@ async function main(): Promise<void> {
       ratios.action.push((times.action as number) / (times.floor as number));
       ratios.reuse.push((times.reuse as number) / (times.floor as number));
       ratios.cacheHit.push((times.cacheHit as number) / (times.floor as number));
+      for (const name of ['action', 'reuse', 'cacheHit'] as const)
+        leanRatios[name].push((times[name] as number) / (times.leanFloor as number));
     }
     const requestsPerSuccess = ims.requests.length / RUNS;
     console.log(`fusion-token-action bench: ${RUNS} rotated rounds under Node ${version}, emulator on loopback`);
@@ -258,6 +274,7 @@ async function main(): Promise<void> {
     console.log(summary('reuse (sealed-token input)', runs.reuse));
     console.log(summary('cache hit (cache: true)', runs.cacheHit));
     console.log(summary('floor  (core + 1 output)', runs.floor));
+    console.log(summary('floor, undici left out', runs.leanFloor));
     console.log(ratioLine('action/floor         ', ratios.action, TARGET_DEFAULT_RATIO, `; was <= ${TARGET_RATIO}`));
     console.log(
       ratioLine(
@@ -275,6 +292,11 @@ async function main(): Promise<void> {
         TARGET_CACHE_HIT_RATIO,
         `; reads one entry in memory, ${cacheService.count('download')} blob requests`,
       ),
+    );
+    console.log(
+      '  against the floor bundled as ours are, undici left out (no target; what each costs over a bare step): ' +
+        `action ${median(leanRatios.action).toFixed(3)}, reuse ${median(leanRatios.reuse).toFixed(3)}, ` +
+        `cache hit ${median(leanRatios.cacheHit).toFixed(3)} (${medianInterval(leanRatios.cacheHit)})`,
     );
     console.log(
       `  requests per success       ${requestsPerSuccess.toFixed(2)}  (target 1: ${requestsPerSuccess === 1 ? 'met' : 'MISSED'})`,
@@ -302,6 +324,7 @@ async function main(): Promise<void> {
     );
   } finally {
     floor.dispose();
+    leanFloor.dispose();
     await ims.close();
     await cacheService.close();
     rmSync(runner, { recursive: true, force: true });
