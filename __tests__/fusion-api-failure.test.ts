@@ -222,10 +222,24 @@ describe('other failure lines', () => {
     expect(line('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate')).toContain(
       'unable to verify the first certificate, after 2 attempts. If the runner reaches Fusion through a TLS-inspecting proxy or a private CA, set NODE_EXTRA_CA_CERTS',
     );
-    expect(
-      line('ECONNRESET', 'tunneling socket could not be established, statusCode=407', 'http://proxy:3128'),
-    ).toContain(
-      'no answer from fusion.adobe.io through the proxy http://proxy:3128: the connection was reset (ECONNRESET): tunneling socket could not be established, statusCode=407, after 2 attempts. The proxy answered HTTP 407: check HTTPS_PROXY',
+    const refused = (status: number) =>
+      line('ECONNRESET', `tunneling socket could not be established, statusCode=${status}`, 'http://proxy:3128');
+    expect(refused(407)).toBe(
+      'fusion-api: GET /api/v3/scenarios?orderby=%2Bid failed: the proxy http://proxy:3128 refused to connect to ' +
+        'fusion.adobe.io with HTTP 407, after 2 attempts. It requires authentication, and the credentials in the ' +
+        'proxy URL are missing or wrong: put its user name and password in HTTPS_PROXY ' +
+        '(http://user:password@proxy:port, special characters percent-encoded), or ask for the runner to be allowed through.',
+    );
+    expect(refused(401)).toContain('with HTTP 401, after 2 attempts. It requires authentication');
+    expect(refused(502)).toMatch(
+      /with HTTP 502, after 2 attempts\. It could not reach fusion\.adobe\.io; check the proxy, or try again later\.$/,
+    );
+    expect(refused(403)).toMatch(
+      /with HTTP 403, after 2 attempts\. Check HTTPS_PROXY, or add fusion\.adobe\.io to NO_PROXY if it must be reached directly\.$/,
+    );
+    // The same words without a proxy are not a proxy's refusal.
+    expect(line('ECONNRESET', 'tunneling socket could not be established, statusCode=407')).toContain(
+      'no answer from fusion.adobe.io: the connection was reset (ECONNRESET), after 2 attempts.',
     );
     const unknown = line(undefined, `weird ${TOKEN}`);
     expect(unknown).toContain('network error without a code: weird ***');
@@ -237,6 +251,9 @@ describe('other failure lines', () => {
       'the connection was refused (ECONNREFUSED)',
     );
     expect(networkSummary({ code: 'EWHAT', detail: '' }, 1000)).toBe('network error EWHAT');
+    const refusal = { code: 'ECONNRESET', detail: 'tunneling socket could not be established, statusCode=503' };
+    expect(networkSummary(refusal, 1000, 'http://proxy:3128')).toBe('the proxy answered HTTP 503');
+    expect(networkSummary(refusal, 1000)).toBe('the connection was reset (ECONNRESET)');
     expect(retryLine(REQUEST, 'HTTP 503', 1, 4, 1250)).toBe(
       'fusion-api: GET /api/v3/scenarios?orderby=%2Bid: HTTP 503 (attempt 1 of 4); trying again in 1.3 s',
     );

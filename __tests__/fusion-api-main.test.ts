@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { PROXY_CREDENTIALS_ADVICE } from '../src/failures.js';
 import { type CommandIo, USER_AGENT, run } from '../src/fusion-api/main.js';
 import { SESSION_ENV, encodeSession } from '../src/fusion-session.js';
 import { ConnectProxy } from '../testbed/connect-proxy.js';
@@ -576,32 +577,80 @@ describe('--paginate', () => {
 });
 
 describe('connections', () => {
-  it('goes through the proxy that HTTP_PROXY names, to a host it resolves', async () => {
-    const proxy = await ConnectProxy.start({ hosts: { 'fusion.test.example': '127.0.0.1' } });
+  /**
+   * The command through a proxy: @actions/http-client reads it from this process's environment, the
+   * command decides from its own, so both get HTTP_PROXY; this process's is put back after.
+   */
+  async function throughProxy(proxyUrl: string, host: string, argv: string[]): Promise<Outcome> {
     const saved = { HTTP_PROXY: process.env['HTTP_PROXY'], NO_PROXY: process.env['NO_PROXY'] };
-    // @actions/http-client reads the proxy from this process's environment; the command decides from its own.
-    const env = { HTTP_PROXY: proxy.url(), NO_PROXY: 'other.example' };
+    const env = { HTTP_PROXY: proxyUrl, NO_PROXY: 'other.example' };
     Object.assign(process.env, env);
     try {
-      fusion.enqueue(replyJson(200, { via: 'proxy' }));
-      const session = writeSession({ baseUrl: `http://fusion.test.example:${fusion.port}` });
-      const outcome = await command(['/api/v3/scenarios'], { session, env });
-      expect(outcome).toMatchObject({ code: 0, stdout: '{"via":"proxy"}' });
-      expect(proxy.tunnels).toEqual([{ target: `fusion.test.example:${fusion.port}`, status: 200 }]);
-      expect(fusion.requests[0]?.headers['x-api-key']).toBe('fusion-client');
-
-      const refusing = await command(['/api/v3/scenarios', '--retries', '0'], {
-        session: writeSession({ baseUrl: `http://unknown.test.example:${fusion.port}` }),
-        env,
-      });
-      expect(refusing.code).toBe(1);
-      expect(refusing.stderr).toContain(`through the proxy ${proxy.url()}`);
-      expect(refusing.stderr).toContain('The proxy answered HTTP 502');
+      return await command(argv, { session: writeSession({ baseUrl: `http://${host}:${fusion.port}` }), env });
     } finally {
       for (const [name, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
+    }
+  }
+
+  it('goes through the proxy that HTTP_PROXY names, to a host it resolves', async () => {
+    const proxy = await ConnectProxy.start({ hosts: { 'fusion.test.example': '127.0.0.1' } });
+    try {
+      fusion.enqueue(replyJson(200, { via: 'proxy' }));
+      const outcome = await throughProxy(proxy.url(), 'fusion.test.example', ['/api/v3/scenarios']);
+      expect(outcome).toMatchObject({ code: 0, stdout: '{"via":"proxy"}' });
+      expect(proxy.tunnels).toEqual([{ target: `fusion.test.example:${fusion.port}`, status: 200 }]);
+      expect(fusion.requests[0]?.headers['x-api-key']).toBe('fusion-client');
+
+      const refusing = await throughProxy(proxy.url(), 'unknown.test.example', ['/api/v3/scenarios', '--retries', '0']);
+      expect(refusing.code).toBe(1);
+      expect(refusing.stderr).toContain(
+        `the proxy ${proxy.url()} refused to connect to unknown.test.example:${fusion.port} with HTTP 502.`,
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("never retries a proxy's refusal for credentials, even for a GET; retries its 502 for a POST too, nothing having left", async () => {
+    const proxy = await ConnectProxy.start({
+      hosts: { 'fusion.test.example': '127.0.0.1' },
+      credentials: { user: 'runner', password: 'proxy-pass' },
+    });
+    try {
+      const noCredentials = await throughProxy(proxy.url(), 'fusion.test.example', ['/api/v3/scenarios']);
+      expect(noCredentials.code).toBe(1);
+      expect(proxy.tunnels).toEqual([{ target: `fusion.test.example:${fusion.port}`, status: 407 }]);
+      expect(noCredentials.sleeps).toEqual([]);
+      expect(stderrLines(noCredentials)).toEqual([
+        `fusion-api: GET /api/v3/scenarios failed: the proxy ${proxy.url()} refused to connect to ` +
+          `fusion.test.example:${fusion.port} with HTTP 407. ${PROXY_CREDENTIALS_ADVICE}`,
+      ]);
+
+      proxy.tunnels.length = 0;
+      const withCredentials = new URL(proxy.url());
+      withCredentials.username = 'runner';
+      withCredentials.password = 'proxy-pass';
+      const unreachable = await throughProxy(withCredentials.href, 'unknown.test.example', [
+        '/api/v3/folders',
+        '-d',
+        '{"teamId":1,"name":"x"}',
+        '--retries',
+        '2',
+      ]);
+      expect(unreachable.code).toBe(1);
+      expect(proxy.tunnels.map((tunnel) => tunnel.status)).toEqual([502, 502, 502]);
+      expect(fusion.requests).toEqual([]);
+      const lines = stderrLines(unreachable);
+      expect(lines.slice(0, 2)).toEqual([
+        'fusion-api: POST /api/v3/folders: the proxy answered HTTP 502 (attempt 1 of 3); trying again in 0.3 s',
+        'fusion-api: POST /api/v3/folders: the proxy answered HTTP 502 (attempt 2 of 3); trying again in 0.5 s',
+      ]);
+      expect(lines[2]).toMatch(/refused to connect to unknown\.test\.example:\d+ with HTTP 502, after 3 attempts\./);
+      expect(unreachable.stderr).not.toContain('proxy-pass');
+    } finally {
       await proxy.close();
     }
   });

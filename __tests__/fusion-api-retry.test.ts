@@ -55,6 +55,21 @@ describe('retryWaitMs', () => {
     expect(retryWaitMs('GET', network(code), 1, NOW, noJitter)).toBeUndefined();
   });
 
+  it.each([429, 502, 503, 504])(
+    "retries a proxy's refusal of the tunnel with %i for every method: the request never left",
+    (code) => {
+      for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'PATCH']) {
+        expect(retryWaitMs(method, { kind: 'proxy', status: code }, 2, NOW, () => 0.5)).toBe(BACKOFF_BASE_MS);
+      }
+    },
+  );
+
+  it.each([400, 401, 403, 407, 500])("never retries a proxy's refusal of the tunnel with %i", (code) => {
+    for (const method of ['GET', 'POST']) {
+      expect(retryWaitMs(method, { kind: 'proxy', status: code }, 1, NOW, noJitter)).toBeUndefined();
+    }
+  });
+
   it('knows the methods that may be repeated', () => {
     expect(['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'PATCH'].filter(isIdempotent)).toEqual([
       'GET',

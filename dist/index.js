@@ -1066,7 +1066,7 @@ function openTokenCache(binding, mask) {
 /* harmony export */   uD: () => (/* binding */ isOutage),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
 /* harmony export */ });
-/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt, isTlsCode, proxyStatusOf */
+/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt, isTlsCode, proxyStatusOf, isProxyAuthentication, PROXY_CREDENTIALS_ADVICE */
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9809);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 // The wording of every failure: what happened and what to do next. Pure.
@@ -1199,6 +1199,17 @@ function isTlsCode(code) {
 function proxyStatusOf(detail) {
     return /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
 }
+/**
+ * Whether a proxy's refusal asks for other credentials: 407 is proxy
+ * authentication, but some proxies (tinyproxy) refuse missing or wrong
+ * credentials with 401. Never retried: the credentials must change.
+ */
+function isProxyAuthentication(status) {
+    return status === 401 || status === 407;
+}
+const PROXY_CREDENTIALS_ADVICE = 'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+    'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+    'or ask for the runner to be allowed through.';
 function networkFailure(problem, timeoutMs, context) {
     const { host } = context;
     const code = problem.code ?? '';
@@ -1221,15 +1232,11 @@ function networkFailure(problem, timeoutMs, context) {
     }
     const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
-        // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
-        // or wrong credentials with 401. Either way the credentials must change.
-        const authentication = proxyStatus === '401' || proxyStatus === '407';
+        const authentication = isProxyAuthentication(Number(proxyStatus));
         // A status retried from IMS is retried from the proxy too.
         const retryable = !authentication && _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .RETRYABLE_STATUSES */ .U3.has(Number(proxyStatus));
         const advice = authentication
-            ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
-                'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
-                'or ask for the runner to be allowed through.'
+            ? ` ${PROXY_CREDENTIALS_ADVICE}`
             : retryable
                 ? ' It could not reach IMS; check the proxy, or try again later.'
                 : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';

@@ -207,6 +207,20 @@ export function proxyStatusOf(detail: string): string | undefined {
   return /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
 }
 
+/**
+ * Whether a proxy's refusal asks for other credentials: 407 is proxy
+ * authentication, but some proxies (tinyproxy) refuse missing or wrong
+ * credentials with 401. Never retried: the credentials must change.
+ */
+export function isProxyAuthentication(status: number): boolean {
+  return status === 401 || status === 407;
+}
+
+export const PROXY_CREDENTIALS_ADVICE =
+  'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+  'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+  'or ask for the runner to be allowed through.';
+
 export function networkFailure(problem: NetworkProblem, timeoutMs: number, context: FailureContext): AttemptFailure {
   const { host } = context;
   const code = problem.code ?? '';
@@ -230,15 +244,11 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
   }
   const proxyStatus = proxyStatusOf(detail);
   if (problem.proxy && proxyStatus) {
-    // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
-    // or wrong credentials with 401. Either way the credentials must change.
-    const authentication = proxyStatus === '401' || proxyStatus === '407';
+    const authentication = isProxyAuthentication(Number(proxyStatus));
     // A status retried from IMS is retried from the proxy too.
     const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
     const advice = authentication
-      ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
-        'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
-        'or ask for the runner to be allowed through.'
+      ? ` ${PROXY_CREDENTIALS_ADVICE}`
       : retryable
         ? ' It could not reach IMS; check the proxy, or try again later.'
         : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';

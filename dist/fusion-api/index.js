@@ -7,11 +7,14 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   E$: () => (/* binding */ redact),
 /* harmony export */   Iv: () => (/* binding */ proxyStatusOf),
+/* harmony export */   Iz: () => (/* binding */ PROXY_UPSTREAM_STATUSES),
 /* harmony export */   ne: () => (/* binding */ isTlsCode),
 /* harmony export */   of: () => (/* binding */ TIMEOUT_CODE),
-/* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
+/* harmony export */   tF: () => (/* binding */ isProxyAuthentication),
+/* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE),
+/* harmony export */   zK: () => (/* binding */ PROXY_CREDENTIALS_ADVICE)
 /* harmony export */ });
-/* unused harmony exports PROXY_UPSTREAM_STATUSES, excerpt, imsErrorFailure, unexpectedAnswerFailure, redirectFailure, networkFailure, isOutage, attemptsNote, secretsNote, rotationWarning, TLS_OVERRIDE_IGNORED_WARNING */
+/* unused harmony exports excerpt, imsErrorFailure, unexpectedAnswerFailure, redirectFailure, networkFailure, isOutage, attemptsNote, secretsNote, rotationWarning, TLS_OVERRIDE_IGNORED_WARNING */
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(809);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(992);
 // The wording of every failure: what happened and what to do next. Pure.
@@ -144,6 +147,17 @@ function isTlsCode(code) {
 function proxyStatusOf(detail) {
     return /tunneling socket could not be established, statusCode=(\d+)/.exec(detail)?.[1];
 }
+/**
+ * Whether a proxy's refusal asks for other credentials: 407 is proxy
+ * authentication, but some proxies (tinyproxy) refuse missing or wrong
+ * credentials with 401. Never retried: the credentials must change.
+ */
+function isProxyAuthentication(status) {
+    return status === 401 || status === 407;
+}
+const PROXY_CREDENTIALS_ADVICE = 'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
+    'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
+    'or ask for the runner to be allowed through.';
 function networkFailure(problem, timeoutMs, context) {
     const { host } = context;
     const code = problem.code ?? '';
@@ -166,15 +180,11 @@ function networkFailure(problem, timeoutMs, context) {
     }
     const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
-        // Proxy authentication is 407, but some proxies (tinyproxy) refuse missing
-        // or wrong credentials with 401. Either way the credentials must change.
-        const authentication = proxyStatus === '401' || proxyStatus === '407';
+        const authentication = isProxyAuthentication(Number(proxyStatus));
         // A status retried from IMS is retried from the proxy too.
         const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
         const advice = authentication
-            ? ' It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
-                'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
-                'or ask for the runner to be allowed through.'
+            ? ` ${PROXY_CREDENTIALS_ADVICE}`
             : retryable
                 ? ' It could not reach IMS; check the proxy, or try again later.'
                 : ' Check HTTPS_PROXY, or add the IMS host to NO_PROXY if it must be reached directly.';
@@ -1145,22 +1155,28 @@ const NETWORK_WORDS = {
     EAI_AGAIN: 'a temporary DNS failure',
     ENOTFOUND: 'the host was not found',
 };
+/**
+ * The status with which the proxy refused to open a tunnel, when that is the problem. The tunnel agent
+ * reports it as a reset (ECONNRESET), with the status in its message.
+ */
+function proxyRefusalOf(problem, proxy) {
+    const status = proxy === undefined ? undefined : (0,failures/* proxyStatusOf */.Iv)(problem.detail);
+    return status === undefined ? undefined : Number(status);
+}
 /** A few words for a network problem, for a retry line: "the connection was reset (ECONNRESET)". */
-function networkSummary(problem, timeoutMs) {
+function networkSummary(problem, timeoutMs, proxy) {
+    const refusal = proxyRefusalOf(problem, proxy);
+    if (refusal !== undefined)
+        return `the proxy answered HTTP ${refusal}`;
     if (problem.code === IDLE_TIMEOUT_CODE)
         return `no answer for ${timeoutMs / 1000} s`;
     const words = problem.code === undefined ? undefined : NETWORK_WORDS[problem.code];
     return words ? `${words} (${problem.code})` : `network error ${problem.code ?? 'without a code'}`;
 }
-function networkAdvice(problem, host, proxy) {
+function networkAdvice(problem) {
     const code = problem.code ?? '';
     if (code === IDLE_TIMEOUT_CODE) {
         return "Check the runner's network, or raise the token step's timeout-seconds.";
-    }
-    const proxyStatus = (0,failures/* proxyStatusOf */.Iv)(problem.detail);
-    if (proxy && proxyStatus) {
-        return (`The proxy answered HTTP ${proxyStatus}: check HTTPS_PROXY (credentials as http://user:password@proxy:port), ` +
-            `or add ${host} to NO_PROXY if it must be reached directly.`);
     }
     if ((0,failures/* isTlsCode */.ne)(code)) {
         return ('If the runner reaches Fusion through a TLS-inspecting proxy or a private CA, set NODE_EXTRA_CA_CERTS ' +
@@ -1168,8 +1184,25 @@ function networkAdvice(problem, host, proxy) {
     }
     return "Check fusion-url, and the runner's network and proxy settings (HTTPS_PROXY, NO_PROXY).";
 }
+/** Whether a proxy refused the tunnel only for now: too many requests, or the host out of its reach just now. */
+function isPassingProxyRefusal(status) {
+    return status === 429 || failures/* PROXY_UPSTREAM_STATUSES */.Iz.has(status);
+}
+function proxyRefusalAdvice(status, host) {
+    if ((0,failures/* isProxyAuthentication */.tF)(status))
+        return failures/* PROXY_CREDENTIALS_ADVICE */.zK;
+    if (isPassingProxyRefusal(status)) {
+        return `It could not reach ${host}; check the proxy, or try again later.`;
+    }
+    return `Check HTTPS_PROXY, or add ${host} to NO_PROXY if it must be reached directly.`;
+}
 function networkFailureLine(failure) {
     const { request, problem, proxy, cutOff, secrets } = failure;
+    const refusal = proxyRefusalOf(problem, proxy);
+    if (proxy !== undefined && refusal !== undefined) {
+        return (`${PREFIX} ${label(request)} failed: the proxy ${(0,src_text/* visible */.RK)(proxy)} refused to connect to ${request.host} ` +
+            `with HTTP ${refusal}${attemptsNote(failure.attempts)}. ${proxyRefusalAdvice(refusal, request.host)}`);
+    }
     const via = proxy ? ` through the proxy ${(0,src_text/* visible */.RK)(proxy)}` : '';
     const summary = networkSummary(problem, failure.timeoutMs);
     // Node's words add nothing to a known code, but through a proxy they say which leg failed.
@@ -1178,8 +1211,7 @@ function networkFailureLine(failure) {
     const what = cutOff
         ? `the answer (HTTP ${cutOff.status}) from ${request.host}${via} broke off after ${cutOff.bytes} bytes: ${summary}${detail}`
         : `no answer from ${request.host}${via}: ${summary}${detail}`;
-    return (`${PREFIX} ${label(request)} failed, ${what}${attemptsNote(failure.attempts)}. ` +
-        networkAdvice(problem, request.host, proxy));
+    return `${PREFIX} ${label(request)} failed, ${what}${attemptsNote(failure.attempts)}. ` + networkAdvice(problem);
 }
 /** Writing the answer out failed: `problem` is the sink's own words. */
 function outputFailureLine(request, problem) {
@@ -1203,9 +1235,10 @@ function notAListLine(request, page, problem) {
 ;// CONCATENATED MODULE: ./src/fusion-api/proxy.ts
 // Whether a proxy applies to a URL, decided by the rules of
 // @actions/http-client (getProxyUrl and checkBypass in its lib/proxy.js)
-// without loading it: its import costs about 80 ms and 20 MiB, which a loop
-// of calls should pay only when a proxy is in use. Pure: the environment is
-// passed in. A test holds this equal to the library on a table of cases.
+// without loading it: its import costs about 5 ms (80 ms and 20 MiB before
+// the bundles left undici out), which a loop of calls should pay only when a
+// proxy is in use. Pure: the environment is passed in. A test holds this equal
+// to the library on a table of cases.
 function isLoopback(hostname) {
     const host = hostname.toLowerCase();
     return (host === 'localhost' || host.startsWith('127.') || host.startsWith('[::1]') || host.startsWith('[0:0:0:0:0:0:0:1]'));
@@ -1571,9 +1604,14 @@ function isIdempotent(method) {
  * The wait before retry number `retry` (from 1), or undefined when the
  * outcome is not worth another attempt. 429 is retried for every method (the
  * gateway refused it unseen); 502-504, resets and timeouts only for methods
- * that may be repeated, since a POST or PATCH may have been carried out.
+ * that may be repeated, since a POST or PATCH may have been carried out. A
+ * proxy's refusal of the tunnel with 429 or 502-504 is retried for every
+ * method, since the request never left; its other refusals (credentials,
+ * a host it may not reach) are not.
  */
 function retryWaitMs(method, outcome, retry, nowMs, random) {
+    if (outcome.kind === 'proxy')
+        return isPassingProxyRefusal(outcome.status) ? (0,src_retry/* backoffMs */.jo)(retry, random) : undefined;
     if (outcome.kind === 'status') {
         const worth = outcome.status === 429 || (UNAVAILABLE.has(outcome.status) && isIdempotent(method));
         return worth ? (0,src_retry/* retryDelayMs */.qO)(retry, (0,src_retry/* retryAfterMs */.Vs)(outcome.retryAfter, nowMs), random) : undefined;
@@ -1625,11 +1663,11 @@ async function attempt(request, sink, context) {
     const { secrets, connection } = context;
     const networkFailure = (error, cutOff) => {
         const problem = { code: error.code, detail: error.message };
+        const refusal = proxyRefusalOf(problem, connection.proxy);
+        const summary = networkSummary(problem, request.timeoutMs, connection.proxy);
         return {
-            outcome: { kind: 'network', code: error.code },
-            summary: cutOff
-                ? `the answer broke off after ${cutOff.bytes} bytes: ${networkSummary(problem, request.timeoutMs)}`
-                : networkSummary(problem, request.timeoutMs),
+            outcome: refusal === undefined ? { kind: 'network', code: error.code } : { kind: 'proxy', status: refusal },
+            summary: cutOff ? `the answer broke off after ${cutOff.bytes} bytes: ${summary}` : summary,
             lines: (attempts) => [
                 networkFailureLine({
                     request: label,

@@ -8,6 +8,7 @@ import {
   httpFailureLines,
   networkFailureLine,
   networkSummary,
+  proxyRefusalOf,
   outputFailureLine,
   redactAnswer,
   redirectFailureLine,
@@ -78,11 +79,11 @@ async function attempt(
   const { secrets, connection } = context;
   const networkFailure = (error: NetworkError, cutOff?: { status: number; bytes: number }): FailedAttempt => {
     const problem = { code: error.code, detail: error.message };
+    const refusal = proxyRefusalOf(problem, connection.proxy);
+    const summary = networkSummary(problem, request.timeoutMs, connection.proxy);
     return {
-      outcome: { kind: 'network', code: error.code },
-      summary: cutOff
-        ? `the answer broke off after ${cutOff.bytes} bytes: ${networkSummary(problem, request.timeoutMs)}`
-        : networkSummary(problem, request.timeoutMs),
+      outcome: refusal === undefined ? { kind: 'network', code: error.code } : { kind: 'proxy', status: refusal },
+      summary: cutOff ? `the answer broke off after ${cutOff.bytes} bytes: ${summary}` : summary,
       lines: (attempts) => [
         networkFailureLine({
           request: label,

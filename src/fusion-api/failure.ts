@@ -3,7 +3,14 @@
 // Text from the network is redacted (no piece of the token), then cut, then
 // shown visibly.
 
-import { isTlsCode, proxyStatusOf, redact } from '../failures.js';
+import {
+  PROXY_CREDENTIALS_ADVICE,
+  PROXY_UPSTREAM_STATUSES,
+  isProxyAuthentication,
+  isTlsCode,
+  proxyStatusOf,
+  redact,
+} from '../failures.js';
 import { maskPieces, parseJsonObject, secretForms, visible } from '../text.js';
 
 export const PREFIX = 'fusion-api:';
@@ -171,24 +178,28 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
   ENOTFOUND: 'the host was not found',
 };
 
+/**
+ * The status with which the proxy refused to open a tunnel, when that is the problem. The tunnel agent
+ * reports it as a reset (ECONNRESET), with the status in its message.
+ */
+export function proxyRefusalOf(problem: NetworkProblem, proxy: string | undefined): number | undefined {
+  const status = proxy === undefined ? undefined : proxyStatusOf(problem.detail);
+  return status === undefined ? undefined : Number(status);
+}
+
 /** A few words for a network problem, for a retry line: "the connection was reset (ECONNRESET)". */
-export function networkSummary(problem: NetworkProblem, timeoutMs: number): string {
+export function networkSummary(problem: NetworkProblem, timeoutMs: number, proxy?: string): string {
+  const refusal = proxyRefusalOf(problem, proxy);
+  if (refusal !== undefined) return `the proxy answered HTTP ${refusal}`;
   if (problem.code === IDLE_TIMEOUT_CODE) return `no answer for ${timeoutMs / 1000} s`;
   const words = problem.code === undefined ? undefined : NETWORK_WORDS[problem.code];
   return words ? `${words} (${problem.code})` : `network error ${problem.code ?? 'without a code'}`;
 }
 
-function networkAdvice(problem: NetworkProblem, host: string, proxy: string | undefined): string {
+function networkAdvice(problem: NetworkProblem): string {
   const code = problem.code ?? '';
   if (code === IDLE_TIMEOUT_CODE) {
     return "Check the runner's network, or raise the token step's timeout-seconds.";
-  }
-  const proxyStatus = proxyStatusOf(problem.detail);
-  if (proxy && proxyStatus) {
-    return (
-      `The proxy answered HTTP ${proxyStatus}: check HTTPS_PROXY (credentials as http://user:password@proxy:port), ` +
-      `or add ${host} to NO_PROXY if it must be reached directly.`
-    );
   }
   if (isTlsCode(code)) {
     return (
@@ -211,8 +222,28 @@ export interface NetworkFailure {
   readonly secrets: readonly string[];
 }
 
+/** Whether a proxy refused the tunnel only for now: too many requests, or the host out of its reach just now. */
+export function isPassingProxyRefusal(status: number): boolean {
+  return status === 429 || PROXY_UPSTREAM_STATUSES.has(status);
+}
+
+function proxyRefusalAdvice(status: number, host: string): string {
+  if (isProxyAuthentication(status)) return PROXY_CREDENTIALS_ADVICE;
+  if (isPassingProxyRefusal(status)) {
+    return `It could not reach ${host}; check the proxy, or try again later.`;
+  }
+  return `Check HTTPS_PROXY, or add ${host} to NO_PROXY if it must be reached directly.`;
+}
+
 export function networkFailureLine(failure: NetworkFailure): string {
   const { request, problem, proxy, cutOff, secrets } = failure;
+  const refusal = proxyRefusalOf(problem, proxy);
+  if (proxy !== undefined && refusal !== undefined) {
+    return (
+      `${PREFIX} ${label(request)} failed: the proxy ${visible(proxy)} refused to connect to ${request.host} ` +
+      `with HTTP ${refusal}${attemptsNote(failure.attempts)}. ${proxyRefusalAdvice(refusal, request.host)}`
+    );
+  }
   const via = proxy ? ` through the proxy ${visible(proxy)}` : '';
   const summary = networkSummary(problem, failure.timeoutMs);
   // Node's words add nothing to a known code, but through a proxy they say which leg failed.
@@ -221,10 +252,7 @@ export function networkFailureLine(failure: NetworkFailure): string {
   const what = cutOff
     ? `the answer (HTTP ${cutOff.status}) from ${request.host}${via} broke off after ${cutOff.bytes} bytes: ${summary}${detail}`
     : `no answer from ${request.host}${via}: ${summary}${detail}`;
-  return (
-    `${PREFIX} ${label(request)} failed, ${what}${attemptsNote(failure.attempts)}. ` +
-    networkAdvice(problem, request.host, proxy)
-  );
+  return `${PREFIX} ${label(request)} failed, ${what}${attemptsNote(failure.attempts)}. ` + networkAdvice(problem);
 }
 
 /** Writing the answer out failed: `problem` is the sink's own words. */

@@ -4,12 +4,14 @@
 // capped at 60 s.
 
 import { backoffMs, retryAfterMs, retryDelayMs } from '../retry.js';
-import { IDLE_TIMEOUT_CODE } from './failure.js';
+import { IDLE_TIMEOUT_CODE, isPassingProxyRefusal } from './failure.js';
 
 /** What an attempt ended with, as far as the retry policy cares. */
 export type AttemptOutcome =
   | { readonly kind: 'status'; readonly status: number; readonly retryAfter: string | undefined }
-  | { readonly kind: 'network'; readonly code: string | undefined };
+  | { readonly kind: 'network'; readonly code: string | undefined }
+  /** The proxy refused to open the tunnel, with this status: nothing reached Fusion. */
+  | { readonly kind: 'proxy'; readonly status: number };
 
 /** Methods that do the same when sent twice: a lost answer may be asked again. */
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -36,7 +38,10 @@ export function isIdempotent(method: string): boolean {
  * The wait before retry number `retry` (from 1), or undefined when the
  * outcome is not worth another attempt. 429 is retried for every method (the
  * gateway refused it unseen); 502-504, resets and timeouts only for methods
- * that may be repeated, since a POST or PATCH may have been carried out.
+ * that may be repeated, since a POST or PATCH may have been carried out. A
+ * proxy's refusal of the tunnel with 429 or 502-504 is retried for every
+ * method, since the request never left; its other refusals (credentials,
+ * a host it may not reach) are not.
  */
 export function retryWaitMs(
   method: string,
@@ -45,6 +50,7 @@ export function retryWaitMs(
   nowMs: number,
   random: () => number,
 ): number | undefined {
+  if (outcome.kind === 'proxy') return isPassingProxyRefusal(outcome.status) ? backoffMs(retry, random) : undefined;
   if (outcome.kind === 'status') {
     const worth = outcome.status === 429 || (UNAVAILABLE.has(outcome.status) && isIdempotent(method));
     return worth ? retryDelayMs(retry, retryAfterMs(outcome.retryAfter, nowMs), random) : undefined;
