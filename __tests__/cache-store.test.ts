@@ -264,6 +264,18 @@ describe('lookup', () => {
     expect(service.requests.filter((request) => request.operation === 'unknown')).toEqual([]);
   });
 
+  it('reports a blob host that drops the download as unavailable, naming the entry and the blob host', async () => {
+    const { service, store } = await bed();
+    await plant('p-1', 'fta1.x');
+    service.fail('download', { kind: 'reset' }, 1);
+    expectUnavailable(
+      await store.lookup('p-'),
+      /^entry "p-1" could not be downloaded: the blob host could not be reached \(.*(socket hang up|ECONNRESET).*\)$/,
+      'p-1',
+    );
+    expect(await store.lookup('p-')).toEqual({ kind: 'hit', key: 'p-1', value: 'fta1.x' });
+  });
+
   it('gives up a download that hangs at the bound, naming the entry', async () => {
     const { service, store } = await bed({}, 400);
     await plant('p-1', 'fta1.x');

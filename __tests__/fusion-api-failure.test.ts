@@ -13,6 +13,7 @@ import {
   repeatedCursorLine,
   retryLine,
 } from '../src/fusion-api/failure.js';
+import { TRANSIENT_NETWORK_CODES } from '../src/failures.js';
 import { maskPieces } from '../src/text.js';
 
 const REQUEST = { method: 'GET', target: '/api/v3/scenarios?orderby=%2Bid', host: 'fusion.adobe.io' };
@@ -246,6 +247,10 @@ describe('other failure lines', () => {
     expectNoPieceOf(unknown, TOKEN);
   });
 
+  it.each(Object.keys(TRANSIENT_NETWORK_CODES))('has words of its own for %s, which it retries', (code) => {
+    expect(networkSummary({ code, detail: '' }, 1000)).toMatch(new RegExp(`^(the|a) [a-zA-Z ]+ \\(${code}\\)$`));
+  });
+
   it('sums a network problem up for a retry line, and words the retry', () => {
     expect(networkSummary({ code: 'ECONNREFUSED', detail: '' }, 1000)).toBe(
       'the connection was refused (ECONNREFUSED)',
@@ -261,5 +266,9 @@ describe('other failure lines', () => {
 
   it('says which page repeated which cursor', () => {
     expect(repeatedCursorLine(REQUEST, 'c1', 3, 1)).toContain('page 3 gave the cursor "c1", which page 1 gave already');
+    // Quoted once: an invisible character shows as one escape, a newline as \n, a piece of the token masked.
+    expect(repeatedCursorLine({ ...REQUEST, secrets: [TOKEN] }, `a\u200bb\nc${TOKEN}`, 2, 1)).toContain(
+      'page 2 gave the cursor "a\\u200bb\\nc***", which',
+    );
   });
 });

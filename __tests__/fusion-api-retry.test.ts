@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { IDLE_TIMEOUT_CODE } from '../src/fusion-api/failure.js';
 import { type AttemptOutcome, isIdempotent, retryWaitMs } from '../src/fusion-api/retry.js';
+import { TRANSIENT_NETWORK_CODES } from '../src/failures.js';
 import { BACKOFF_BASE_MS, RETRY_AFTER_CAP_MS } from '../src/retry.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -41,7 +42,8 @@ describe('retryWaitMs', () => {
     expect(retryWaitMs('GET', status(code), 1, NOW, noJitter)).toBeUndefined();
   });
 
-  it.each([IDLE_TIMEOUT_CODE, 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED'])(
+  // The token step's transient network errors, every one (ENETUNREACH and the like among them).
+  it.each([IDLE_TIMEOUT_CODE, ...Object.keys(TRANSIENT_NETWORK_CODES)])(
     'retries %s for GET, never for POST or PATCH',
     (code) => {
       expect(retryWaitMs('GET', network(code), 2, NOW, () => 0.5)).toBe(BACKOFF_BASE_MS);

@@ -579,7 +579,7 @@ async function readNewestEntry(prefix, options) {
                 url,
                 headers: { 'User-Agent': ims/* USER_AGENT */._O },
                 maxAnswerBytes: MAX_ARCHIVE_BYTES,
-            });
+            }, 'the blob host');
         }
         catch (error) {
             if (error instanceof LookupFailure)
@@ -608,8 +608,8 @@ function timeoutReason(boundMs) {
 function quoteKey(key) {
     return JSON.stringify(key.length > KEY_SHOWN ? `${key.slice(0, KEY_SHOWN)}…` : key);
 }
-/** One request within the bound; a network failure or the bound is a LookupFailure. */
-async function call(options, within, request) {
+/** One request within the bound, to `party` (as a reason names it); a network failure or the bound is a LookupFailure. */
+async function call(options, within, request, party = 'the cache service') {
     try {
         return await options.request({ ...request, timeoutMs: within() });
     }
@@ -619,7 +619,7 @@ async function call(options, within, request) {
         const { code, message } = error;
         if (code === failures/* TIMEOUT_CODE */.of)
             throw new LookupFailure(timeoutReason(options.boundMs));
-        throw new LookupFailure(`the cache service could not be reached (${typeof message === 'string' ? message : String(error)})`);
+        throw new LookupFailure(`${party} could not be reached (${typeof message === 'string' ? message : String(error)})`);
     }
 }
 /** The matched key and the archive's download URL, or undefined for a miss. */
@@ -1066,7 +1066,7 @@ function openTokenCache(binding, mask) {
 /* harmony export */   uD: () => (/* binding */ isOutage),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
 /* harmony export */ });
-/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt, isTlsCode, proxyStatusOf, isProxyAuthentication, PROXY_CREDENTIALS_ADVICE */
+/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt, TRANSIENT_NETWORK_CODES, isTlsCode, proxyStatusOf, isProxyAuthentication, PROXY_CREDENTIALS_ADVICE */
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9809);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 // The wording of every failure: what happened and what to do next. Pure.
@@ -1178,7 +1178,11 @@ function redirectFailure(status, location, context) {
 }
 const TIMEOUT_CODE = 'ETIMEOUT_ATTEMPT';
 const TOO_LARGE_CODE = 'EANSWER_TOO_LARGE';
-const TRANSIENT_CODES = {
+/**
+ * Network errors that may pass, in a few words: the token step retries them, and fusion-api too, for
+ * the methods it may repeat.
+ */
+const TRANSIENT_NETWORK_CODES = {
     ECONNREFUSED: 'connection refused',
     ECONNRESET: 'connection reset',
     ECONNABORTED: 'connection aborted',
@@ -1263,7 +1267,7 @@ function networkFailure(problem, timeoutMs, context) {
             message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
         };
     }
-    const transient = TRANSIENT_CODES[code];
+    const transient = TRANSIENT_NETWORK_CODES[code];
     if (transient !== undefined) {
         return {
             retryable: true,

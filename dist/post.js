@@ -4234,7 +4234,11 @@ function redirectFailure(status, location, context) {
 }
 const TIMEOUT_CODE = 'ETIMEOUT_ATTEMPT';
 const TOO_LARGE_CODE = 'EANSWER_TOO_LARGE';
-const TRANSIENT_CODES = {
+/**
+ * Network errors that may pass, in a few words: the token step retries them, and fusion-api too, for
+ * the methods it may repeat.
+ */
+const TRANSIENT_NETWORK_CODES = {
     ECONNREFUSED: 'connection refused',
     ECONNRESET: 'connection reset',
     ECONNABORTED: 'connection aborted',
@@ -4319,7 +4323,7 @@ function networkFailure(problem, timeoutMs, context) {
             message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
         };
     }
-    const transient = TRANSIENT_CODES[code];
+    const transient = TRANSIENT_NETWORK_CODES[code];
     if (transient !== undefined) {
         return {
             retryable: true,

@@ -163,12 +163,17 @@ export async function readNewestEntry(prefix: string, options: ReadOptions): Pro
       secretForms(signature).forEach((form) => options.mask(form));
     let download: HttpBytes;
     try {
-      download = await call(options, within, {
-        method: 'GET',
-        url,
-        headers: { 'User-Agent': USER_AGENT },
-        maxAnswerBytes: MAX_ARCHIVE_BYTES,
-      });
+      download = await call(
+        options,
+        within,
+        {
+          method: 'GET',
+          url,
+          headers: { 'User-Agent': USER_AGENT },
+          maxAnswerBytes: MAX_ARCHIVE_BYTES,
+        },
+        'the blob host',
+      );
     } catch (error) {
       if (error instanceof LookupFailure) return bad(`could not be downloaded: ${error.message}`);
       throw error;
@@ -193,11 +198,12 @@ function quoteKey(key: string): string {
   return JSON.stringify(key.length > KEY_SHOWN ? `${key.slice(0, KEY_SHOWN)}…` : key);
 }
 
-/** One request within the bound; a network failure or the bound is a LookupFailure. */
+/** One request within the bound, to `party` (as a reason names it); a network failure or the bound is a LookupFailure. */
 async function call(
   options: ReadOptions,
   within: () => number,
   request: Omit<Parameters<RequestFunction>[0], 'timeoutMs'>,
+  party = 'the cache service',
 ): Promise<HttpBytes> {
   try {
     return await options.request({ ...request, timeoutMs: within() });
@@ -205,9 +211,7 @@ async function call(
     if (error instanceof LookupFailure) throw error;
     const { code, message } = error as { code?: unknown; message?: unknown };
     if (code === TIMEOUT_CODE) throw new LookupFailure(timeoutReason(options.boundMs));
-    throw new LookupFailure(
-      `the cache service could not be reached (${typeof message === 'string' ? message : String(error)})`,
-    );
+    throw new LookupFailure(`${party} could not be reached (${typeof message === 'string' ? message : String(error)})`);
   }
 }
 

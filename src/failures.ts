@@ -181,7 +181,11 @@ export interface NetworkProblem {
 export const TIMEOUT_CODE = 'ETIMEOUT_ATTEMPT';
 export const TOO_LARGE_CODE = 'EANSWER_TOO_LARGE';
 
-const TRANSIENT_CODES: Readonly<Record<string, string>> = {
+/**
+ * Network errors that may pass, in a few words: the token step retries them, and fusion-api too, for
+ * the methods it may repeat.
+ */
+export const TRANSIENT_NETWORK_CODES: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
   ECONNABORTED: 'connection aborted',
@@ -275,7 +279,7 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
       message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
     };
   }
-  const transient = TRANSIENT_CODES[code];
+  const transient = TRANSIENT_NETWORK_CODES[code];
   if (transient !== undefined) {
     return {
       retryable: true,

@@ -60,6 +60,8 @@ export type CacheFault =
   | { readonly kind: 'status'; readonly status: number; readonly headers?: Readonly<Record<string, string>> }
   /** Read the request, then never answer. */
   | { readonly kind: 'hang' }
+  /** Read the request, then close the connection without an answer (ECONNRESET for the client). */
+  | { readonly kind: 'reset' }
   /** download only: serve the stored archive's bytes inverted (same length, not an archive); a HEAD is not counted. */
   | { readonly kind: 'corrupt' }
   /**
@@ -326,6 +328,10 @@ export class CacheService {
       }
       const fault = this.takeFault(operation, method);
       if (fault?.kind === 'hang') return;
+      if (fault?.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       const twirpMethod = TWIRP_METHODS.find((name) => name === operation);
       const v1Operation = V1_OPERATIONS.find((name) => name === operation);
       if (fault?.kind === 'status') {

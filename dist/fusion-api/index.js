@@ -10,6 +10,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony export */   Iz: () => (/* binding */ PROXY_UPSTREAM_STATUSES),
 /* harmony export */   ne: () => (/* binding */ isTlsCode),
 /* harmony export */   of: () => (/* binding */ TIMEOUT_CODE),
+/* harmony export */   pE: () => (/* binding */ TRANSIENT_NETWORK_CODES),
 /* harmony export */   tF: () => (/* binding */ isProxyAuthentication),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE),
 /* harmony export */   zK: () => (/* binding */ PROXY_CREDENTIALS_ADVICE)
@@ -126,7 +127,11 @@ function redirectFailure(status, location, context) {
 }
 const TIMEOUT_CODE = 'ETIMEOUT_ATTEMPT';
 const TOO_LARGE_CODE = 'EANSWER_TOO_LARGE';
-const TRANSIENT_CODES = {
+/**
+ * Network errors that may pass, in a few words: the token step retries them, and fusion-api too, for
+ * the methods it may repeat.
+ */
+const TRANSIENT_NETWORK_CODES = {
     ECONNREFUSED: 'connection refused',
     ECONNRESET: 'connection reset',
     ECONNABORTED: 'connection aborted',
@@ -211,7 +216,7 @@ function networkFailure(problem, timeoutMs, context) {
             message: `The host ${host} was not found (DNS: ${code}). Check ims-url.`,
         };
     }
-    const transient = TRANSIENT_CODES[code];
+    const transient = TRANSIENT_NETWORK_CODES[code];
     if (transient !== undefined) {
         return {
             retryable: true,
@@ -1153,6 +1158,10 @@ const NETWORK_WORDS = {
     ECONNREFUSED: 'the connection was refused',
     ETIMEDOUT: 'the connection timed out',
     EAI_AGAIN: 'a temporary DNS failure',
+    ENETUNREACH: 'the network was unreachable',
+    EHOSTUNREACH: 'the host was unreachable',
+    ENETDOWN: 'the network was down',
+    EHOSTDOWN: 'the host was down',
     ENOTFOUND: 'the host was not found',
 };
 /**
@@ -1223,7 +1232,7 @@ function retryLine(request, why, attempt, attempts, waitMs) {
 }
 function repeatedCursorLine(request, cursor, page, firstPage) {
     return (`${PREFIX} ${label(request)} --paginate stopped: page ${page} gave the cursor ` +
-        `${(0,src_text/* visible */.RK)(JSON.stringify(failure_shown(cursor, 200, request.secrets ?? [])))}, ` +
+        `${(0,src_text/* quote */.hD)(redactAnswer(cursor, request.secrets ?? []), 200)}, ` +
         `which page ${firstPage} gave already; following it would fetch the same pages forever. ` +
         'Check that orderby names a unique field, e.g. -q orderby=+id.');
 }
@@ -1583,20 +1592,13 @@ function bufferSink(limit) {
 // capped at 60 s.
 
 
+
 /** Methods that do the same when sent twice: a lost answer may be asked again. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 /** Gateway statuses that say "not now"; the request may still have been carried out. */
 const UNAVAILABLE = new Set([502, 503, 504]);
-/** Network problems that may pass: resets and timeouts, and a host that is briefly away. */
-const TRANSIENT_CODES = new Set([
-    IDLE_TIMEOUT_CODE,
-    'ECONNRESET',
-    'EPIPE',
-    'ECONNABORTED',
-    'ETIMEDOUT',
-    'ECONNREFUSED',
-    'EAI_AGAIN',
-]);
+/** Network problems that may pass, as the token step has them, and an answer that stalls. */
+const TRANSIENT_CODES = new Set([IDLE_TIMEOUT_CODE, ...Object.keys(failures/* TRANSIENT_NETWORK_CODES */.pE)]);
 function isIdempotent(method) {
     return IDEMPOTENT.has(method);
 }

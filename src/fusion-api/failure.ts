@@ -11,7 +11,7 @@ import {
   proxyStatusOf,
   redact,
 } from '../failures.js';
-import { maskPieces, parseJsonObject, secretForms, visible } from '../text.js';
+import { maskPieces, parseJsonObject, quote, secretForms, visible } from '../text.js';
 
 export const PREFIX = 'fusion-api:';
 
@@ -175,6 +175,10 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'the connection was refused',
   ETIMEDOUT: 'the connection timed out',
   EAI_AGAIN: 'a temporary DNS failure',
+  ENETUNREACH: 'the network was unreachable',
+  EHOSTUNREACH: 'the host was unreachable',
+  ENETDOWN: 'the network was down',
+  EHOSTDOWN: 'the host was down',
   ENOTFOUND: 'the host was not found',
 };
 
@@ -274,7 +278,7 @@ export function retryLine(
 export function repeatedCursorLine(request: RequestLabel, cursor: string, page: number, firstPage: number): string {
   return (
     `${PREFIX} ${label(request)} --paginate stopped: page ${page} gave the cursor ` +
-    `${visible(JSON.stringify(shown(cursor, 200, request.secrets ?? [])))}, ` +
+    `${quote(redactAnswer(cursor, request.secrets ?? []), 200)}, ` +
     `which page ${firstPage} gave already; following it would fetch the same pages forever. ` +
     'Check that orderby names a unique field, e.g. -q orderby=+id.'
   );

@@ -3,6 +3,7 @@
 // the token step's (src/retry.ts): full-jitter backoff, Retry-After as a floor,
 // capped at 60 s.
 
+import { TRANSIENT_NETWORK_CODES } from '../failures.js';
 import { backoffMs, retryAfterMs, retryDelayMs } from '../retry.js';
 import { IDLE_TIMEOUT_CODE, isPassingProxyRefusal } from './failure.js';
 
@@ -19,16 +20,8 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']
 /** Gateway statuses that say "not now"; the request may still have been carried out. */
 const UNAVAILABLE: ReadonlySet<number> = new Set([502, 503, 504]);
 
-/** Network problems that may pass: resets and timeouts, and a host that is briefly away. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  IDLE_TIMEOUT_CODE,
-  'ECONNRESET',
-  'EPIPE',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ECONNREFUSED',
-  'EAI_AGAIN',
-]);
+/** Network problems that may pass, as the token step has them, and an answer that stalls. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([IDLE_TIMEOUT_CODE, ...Object.keys(TRANSIENT_NETWORK_CODES)]);
 
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
