@@ -2,7 +2,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { IDLE_TIMEOUT_CODE } from '../src/fusion-api/failure.js';
 import { type AttemptOutcome, isIdempotent, retryWaitMs } from '../src/fusion-api/retry.js';
-import { TRANSIENT_NETWORK_CODES } from '../src/failures.js';
 import { BACKOFF_BASE_MS, RETRY_AFTER_CAP_MS } from '../src/retry.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -42,23 +41,31 @@ describe('retryWaitMs', () => {
     expect(retryWaitMs('GET', status(code), 1, NOW, noJitter)).toBeUndefined();
   });
 
-  // The token step's transient network errors, every one (ENETUNREACH and the like among them).
-  it.each([IDLE_TIMEOUT_CODE, ...Object.keys(TRANSIENT_NETWORK_CODES)])(
-    'retries %s for GET, never for POST or PATCH',
-    (code) => {
-      expect(retryWaitMs('GET', network(code), 2, NOW, () => 0.5)).toBe(BACKOFF_BASE_MS);
-      expect(retryWaitMs('DELETE', network(code), 1, NOW, noJitter)).toBe(0);
-      expect(retryWaitMs('POST', network(code), 1, NOW, noJitter)).toBeUndefined();
-      expect(retryWaitMs('PATCH', network(code), 1, NOW, noJitter)).toBeUndefined();
-    },
-  );
+  it.each([
+    IDLE_TIMEOUT_CODE,
+    'ECONNRESET',
+    'EPIPE',
+    'ECONNABORTED',
+    'ETIMEDOUT',
+    'ECONNREFUSED',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'ENETDOWN',
+    'EHOSTDOWN',
+  ])('retries %s for GET, never for POST or PATCH', (code) => {
+    expect(retryWaitMs('GET', network(code), 2, NOW, () => 0.5)).toBe(BACKOFF_BASE_MS);
+    expect(retryWaitMs('DELETE', network(code), 1, NOW, noJitter)).toBe(0);
+    expect(retryWaitMs('POST', network(code), 1, NOW, noJitter)).toBeUndefined();
+    expect(retryWaitMs('PATCH', network(code), 1, NOW, noJitter)).toBeUndefined();
+  });
 
   it.each(['ENOTFOUND', 'CERT_HAS_EXPIRED', undefined])('never retries the network error %s', (code) => {
     expect(retryWaitMs('GET', network(code), 1, NOW, noJitter)).toBeUndefined();
   });
 
-  it.each([429, 502, 503, 504])(
-    "retries a proxy's refusal of the tunnel with %i for every method: the request never left",
+  it.each([408, 429, 500, 502, 503, 504])(
+    "retries a proxy's refusal of the tunnel with %i for every method, as the token step does: the request never left",
     (code) => {
       for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'POST', 'PATCH']) {
         expect(retryWaitMs(method, { kind: 'proxy', status: code }, 2, NOW, () => 0.5)).toBe(BACKOFF_BASE_MS);
@@ -66,7 +73,7 @@ describe('retryWaitMs', () => {
     },
   );
 
-  it.each([400, 401, 403, 407, 500])("never retries a proxy's refusal of the tunnel with %i", (code) => {
+  it.each([400, 401, 403, 407, 501])("never retries a proxy's refusal of the tunnel with %i", (code) => {
     for (const method of ['GET', 'POST']) {
       expect(retryWaitMs(method, { kind: 'proxy', status: code }, 1, NOW, noJitter)).toBeUndefined();
     }

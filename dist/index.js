@@ -1066,7 +1066,7 @@ function openTokenCache(binding, mask) {
 /* harmony export */   uD: () => (/* binding */ isOutage),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE)
 /* harmony export */ });
-/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt, TRANSIENT_NETWORK_CODES, isTlsCode, proxyStatusOf, isProxyAuthentication, PROXY_CREDENTIALS_ADVICE */
+/* unused harmony exports PROXY_UPSTREAM_STATUSES, redact, excerpt, TRANSIENT_NETWORK_CODES, isTlsCode, proxyStatusOf, isProxyAuthentication, isPassingProxyRefusal, PROXY_CREDENTIALS_ADVICE */
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9809);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 // The wording of every failure: what happened and what to do next. Pure.
@@ -1211,6 +1211,13 @@ function proxyStatusOf(detail) {
 function isProxyAuthentication(status) {
     return status === 401 || status === 407;
 }
+/**
+ * Whether a proxy's refusal of the tunnel may pass, and is retried (by the token step and by
+ * fusion-api, for every method: nothing went through): a status retried from IMS.
+ */
+function isPassingProxyRefusal(status) {
+    return !isProxyAuthentication(status) && _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .RETRYABLE_STATUSES */ .U3.has(status);
+}
 const PROXY_CREDENTIALS_ADVICE = 'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
     'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
     'or ask for the runner to be allowed through.';
@@ -1237,8 +1244,7 @@ function networkFailure(problem, timeoutMs, context) {
     const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
         const authentication = isProxyAuthentication(Number(proxyStatus));
-        // A status retried from IMS is retried from the proxy too.
-        const retryable = !authentication && _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .RETRYABLE_STATUSES */ .U3.has(Number(proxyStatus));
+        const retryable = isPassingProxyRefusal(Number(proxyStatus));
         const advice = authentication
             ? ` ${PROXY_CREDENTIALS_ADVICE}`
             : retryable
@@ -4068,14 +4074,15 @@ class DecodedURL extends URL {
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
 var tunnel = __nccwpck_require__(770);
 ;// CONCATENATED MODULE: ./src/undici-left-out.ts
-// What the bundles get for 'undici' (tsconfig.json "paths", which ncc
-// resolves through), in place of undici itself. @actions/http-client imports
-// undici's ProxyAgent at its top for one method, getAgentDispatcher (a
-// dispatcher for fetch), which nothing in this action calls; @actions/core
-// imports http-client. Bundled, undici would be 0.9 MB of each of
-// dist/index.js and dist/post.js, and parsing and evaluating it would cost
-// every step about 30 ms. __tests__/bundle.test.ts checks that no bundled code
-// calls that method.
+// What the bundles get for 'undici', in place of undici itself: the "paths" of
+// tsconfig.bundle.json, which scripts/bundle.ts has ncc resolve through
+// (TS_NODE_PROJECT); tsc, tsx, jest and local-action read tsconfig.json, and
+// get undici. @actions/http-client imports undici's ProxyAgent at its top for
+// one method, getAgentDispatcher (a dispatcher for fetch), which nothing in
+// this action calls; @actions/core imports http-client. Bundled, undici would
+// be 0.9 MB of each of dist/index.js and dist/post.js, and parsing and
+// evaluating it would cost every step about 30 ms. __tests__/bundle.test.ts
+// checks that no bundled code calls that method.
 class ProxyAgent {
     constructor() {
         throw new Error("fusion-token-action's bundle leaves undici out: @actions/http-client's getAgentDispatcher " +

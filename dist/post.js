@@ -756,14 +756,15 @@ class DecodedURL extends URL {
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
 var tunnel = __nccwpck_require__(770);
 ;// CONCATENATED MODULE: ./src/undici-left-out.ts
-// What the bundles get for 'undici' (tsconfig.json "paths", which ncc
-// resolves through), in place of undici itself. @actions/http-client imports
-// undici's ProxyAgent at its top for one method, getAgentDispatcher (a
-// dispatcher for fetch), which nothing in this action calls; @actions/core
-// imports http-client. Bundled, undici would be 0.9 MB of each of
-// dist/index.js and dist/post.js, and parsing and evaluating it would cost
-// every step about 30 ms. __tests__/bundle.test.ts checks that no bundled code
-// calls that method.
+// What the bundles get for 'undici', in place of undici itself: the "paths" of
+// tsconfig.bundle.json, which scripts/bundle.ts has ncc resolve through
+// (TS_NODE_PROJECT); tsc, tsx, jest and local-action read tsconfig.json, and
+// get undici. @actions/http-client imports undici's ProxyAgent at its top for
+// one method, getAgentDispatcher (a dispatcher for fetch), which nothing in
+// this action calls; @actions/core imports http-client. Bundled, undici would
+// be 0.9 MB of each of dist/index.js and dist/post.js, and parsing and
+// evaluating it would cost every step about 30 ms. __tests__/bundle.test.ts
+// checks that no bundled code calls that method.
 class ProxyAgent {
     constructor() {
         throw new Error("fusion-token-action's bundle leaves undici out: @actions/http-client's getAgentDispatcher " +
@@ -4267,6 +4268,13 @@ function proxyStatusOf(detail) {
 function isProxyAuthentication(status) {
     return status === 401 || status === 407;
 }
+/**
+ * Whether a proxy's refusal of the tunnel may pass, and is retried (by the token step and by
+ * fusion-api, for every method: nothing went through): a status retried from IMS.
+ */
+function isPassingProxyRefusal(status) {
+    return !isProxyAuthentication(status) && RETRYABLE_STATUSES.has(status);
+}
 const PROXY_CREDENTIALS_ADVICE = 'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
     'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
     'or ask for the runner to be allowed through.';
@@ -4293,8 +4301,7 @@ function networkFailure(problem, timeoutMs, context) {
     const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
         const authentication = isProxyAuthentication(Number(proxyStatus));
-        // A status retried from IMS is retried from the proxy too.
-        const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
+        const retryable = isPassingProxyRefusal(Number(proxyStatus));
         const advice = authentication
             ? ` ${PROXY_CREDENTIALS_ADVICE}`
             : retryable

@@ -10,6 +10,7 @@
 //   loads) with the chunk it loads only behind a proxy, and dist/fusion-api.js,
 //   which the launchers run and which only imports it;
 // - dist/licenses.txt, made by scripts/licenses.ts for every build.
+// No build holds undici: each gets src/undici-left-out.ts for it (see BUNDLE_TSCONFIG).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,10 +24,16 @@ const ncc = path.join(ROOT, 'node_modules', '.bin', 'ncc');
 const dist = path.join(ROOT, 'dist');
 /** webpack's stats of each build, kept out of dist/ for dist/licenses.txt and its test. */
 const stats = path.join(ROOT, 'node_modules', '.cache', 'fusion-bundle');
+/**
+ * ncc resolves through the "paths" of the tsconfig that TS_NODE_PROJECT names: tsconfig.bundle.json's
+ * give the bundles src/undici-left-out.ts for undici. tsc, tsx, jest and local-action read tsconfig.json.
+ */
+const BUNDLE_TSCONFIG = path.join(ROOT, 'tsconfig.bundle.json');
 const build = (entry: string, out: string): void => {
   const statsFile = path.join(stats, `${path.basename(entry, '.ts')}.json`);
   execFileSync(ncc, ['build', entry, '--out', out, '--quiet', '--stats-out', statsFile], {
     cwd: ROOT,
+    env: { ...process.env, TS_NODE_PROJECT: BUNDLE_TSCONFIG },
     stdio: 'inherit',
   });
 };

@@ -220,6 +220,14 @@ export function isProxyAuthentication(status: number): boolean {
   return status === 401 || status === 407;
 }
 
+/**
+ * Whether a proxy's refusal of the tunnel may pass, and is retried (by the token step and by
+ * fusion-api, for every method: nothing went through): a status retried from IMS.
+ */
+export function isPassingProxyRefusal(status: number): boolean {
+  return !isProxyAuthentication(status) && RETRYABLE_STATUSES.has(status);
+}
+
 export const PROXY_CREDENTIALS_ADVICE =
   'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
   'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
@@ -249,8 +257,7 @@ export function networkFailure(problem: NetworkProblem, timeoutMs: number, conte
   const proxyStatus = proxyStatusOf(detail);
   if (problem.proxy && proxyStatus) {
     const authentication = isProxyAuthentication(Number(proxyStatus));
-    // A status retried from IMS is retried from the proxy too.
-    const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
+    const retryable = isPassingProxyRefusal(Number(proxyStatus));
     const advice = authentication
       ? ` ${PROXY_CREDENTIALS_ADVICE}`
       : retryable

@@ -1,11 +1,12 @@
-// What the bundles get for 'undici' (tsconfig.json "paths", which ncc
-// resolves through), in place of undici itself. @actions/http-client imports
-// undici's ProxyAgent at its top for one method, getAgentDispatcher (a
-// dispatcher for fetch), which nothing in this action calls; @actions/core
-// imports http-client. Bundled, undici would be 0.9 MB of each of
-// dist/index.js and dist/post.js, and parsing and evaluating it would cost
-// every step about 30 ms. __tests__/bundle.test.ts checks that no bundled code
-// calls that method.
+// What the bundles get for 'undici', in place of undici itself: the "paths" of
+// tsconfig.bundle.json, which scripts/bundle.ts has ncc resolve through
+// (TS_NODE_PROJECT); tsc, tsx, jest and local-action read tsconfig.json, and
+// get undici. @actions/http-client imports undici's ProxyAgent at its top for
+// one method, getAgentDispatcher (a dispatcher for fetch), which nothing in
+// this action calls; @actions/core imports http-client. Bundled, undici would
+// be 0.9 MB of each of dist/index.js and dist/post.js, and parsing and
+// evaluating it would cost every step about 30 ms. __tests__/bundle.test.ts
+// checks that no bundled code calls that method.
 
 export class ProxyAgent {
   constructor() {

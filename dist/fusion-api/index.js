@@ -7,15 +7,15 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   E$: () => (/* binding */ redact),
 /* harmony export */   Iv: () => (/* binding */ proxyStatusOf),
-/* harmony export */   Iz: () => (/* binding */ PROXY_UPSTREAM_STATUSES),
 /* harmony export */   ne: () => (/* binding */ isTlsCode),
 /* harmony export */   of: () => (/* binding */ TIMEOUT_CODE),
 /* harmony export */   pE: () => (/* binding */ TRANSIENT_NETWORK_CODES),
 /* harmony export */   tF: () => (/* binding */ isProxyAuthentication),
+/* harmony export */   wP: () => (/* binding */ isPassingProxyRefusal),
 /* harmony export */   z4: () => (/* binding */ TOO_LARGE_CODE),
 /* harmony export */   zK: () => (/* binding */ PROXY_CREDENTIALS_ADVICE)
 /* harmony export */ });
-/* unused harmony exports excerpt, imsErrorFailure, unexpectedAnswerFailure, redirectFailure, networkFailure, isOutage, attemptsNote, secretsNote, rotationWarning, TLS_OVERRIDE_IGNORED_WARNING */
+/* unused harmony exports PROXY_UPSTREAM_STATUSES, excerpt, imsErrorFailure, unexpectedAnswerFailure, redirectFailure, networkFailure, isOutage, attemptsNote, secretsNote, rotationWarning, TLS_OVERRIDE_IGNORED_WARNING */
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(809);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(992);
 // The wording of every failure: what happened and what to do next. Pure.
@@ -160,6 +160,13 @@ function proxyStatusOf(detail) {
 function isProxyAuthentication(status) {
     return status === 401 || status === 407;
 }
+/**
+ * Whether a proxy's refusal of the tunnel may pass, and is retried (by the token step and by
+ * fusion-api, for every method: nothing went through): a status retried from IMS.
+ */
+function isPassingProxyRefusal(status) {
+    return !isProxyAuthentication(status) && _retry_js__WEBPACK_IMPORTED_MODULE_0__/* .RETRYABLE_STATUSES */ .U3.has(status);
+}
 const PROXY_CREDENTIALS_ADVICE = 'It requires authentication, and the credentials in the proxy URL are missing or wrong: put its user name ' +
     'and password in HTTPS_PROXY (http://user:password@proxy:port, special characters percent-encoded), ' +
     'or ask for the runner to be allowed through.';
@@ -186,8 +193,7 @@ function networkFailure(problem, timeoutMs, context) {
     const proxyStatus = proxyStatusOf(detail);
     if (problem.proxy && proxyStatus) {
         const authentication = isProxyAuthentication(Number(proxyStatus));
-        // A status retried from IMS is retried from the proxy too.
-        const retryable = !authentication && RETRYABLE_STATUSES.has(Number(proxyStatus));
+        const retryable = isPassingProxyRefusal(Number(proxyStatus));
         const advice = authentication
             ? ` ${PROXY_CREDENTIALS_ADVICE}`
             : retryable
@@ -278,12 +284,13 @@ const TLS_OVERRIDE_IGNORED_WARNING = 'NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U3: () => (/* binding */ RETRYABLE_STATUSES),
 /* harmony export */   Vs: () => (/* binding */ retryAfterMs),
 /* harmony export */   jo: () => (/* binding */ backoffMs),
 /* harmony export */   kd: () => (/* binding */ MAX_RETRIES),
 /* harmony export */   qO: () => (/* binding */ retryDelayMs)
 /* harmony export */ });
-/* unused harmony exports RETRYABLE_STATUSES, BACKOFF_BASE_MS, BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS */
+/* unused harmony exports BACKOFF_BASE_MS, BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS */
 // The retry policy: which failures are worth another attempt, and how long to
 // wait before it. Pure: randomness and the clock are passed in.
 /**
@@ -1193,14 +1200,10 @@ function networkAdvice(problem) {
     }
     return "Check fusion-url, and the runner's network and proxy settings (HTTPS_PROXY, NO_PROXY).";
 }
-/** Whether a proxy refused the tunnel only for now: too many requests, or the host out of its reach just now. */
-function isPassingProxyRefusal(status) {
-    return status === 429 || failures/* PROXY_UPSTREAM_STATUSES */.Iz.has(status);
-}
 function proxyRefusalAdvice(status, host) {
     if ((0,failures/* isProxyAuthentication */.tF)(status))
         return failures/* PROXY_CREDENTIALS_ADVICE */.zK;
-    if (isPassingProxyRefusal(status)) {
+    if ((0,failures/* isPassingProxyRefusal */.wP)(status)) {
         return `It could not reach ${host}; check the proxy, or try again later.`;
     }
     return `Check HTTPS_PROXY, or add ${host} to NO_PROXY if it must be reached directly.`;
@@ -1607,13 +1610,13 @@ function isIdempotent(method) {
  * outcome is not worth another attempt. 429 is retried for every method (the
  * gateway refused it unseen); 502-504, resets and timeouts only for methods
  * that may be repeated, since a POST or PATCH may have been carried out. A
- * proxy's refusal of the tunnel with 429 or 502-504 is retried for every
- * method, since the request never left; its other refusals (credentials,
- * a host it may not reach) are not.
+ * proxy's refusal of the tunnel is retried for every method, since the
+ * request never left, when the token step retries it too (408, 429, 500,
+ * 502-504); its other refusals (credentials, a host it may not reach) are not.
  */
 function retryWaitMs(method, outcome, retry, nowMs, random) {
     if (outcome.kind === 'proxy')
-        return isPassingProxyRefusal(outcome.status) ? (0,src_retry/* backoffMs */.jo)(retry, random) : undefined;
+        return (0,failures/* isPassingProxyRefusal */.wP)(outcome.status) ? (0,src_retry/* backoffMs */.jo)(retry, random) : undefined;
     if (outcome.kind === 'status') {
         const worth = outcome.status === 429 || (UNAVAILABLE.has(outcome.status) && isIdempotent(method));
         return worth ? (0,src_retry/* retryDelayMs */.qO)(retry, (0,src_retry/* retryAfterMs */.Vs)(outcome.retryAfter, nowMs), random) : undefined;

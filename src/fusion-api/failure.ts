@@ -5,7 +5,7 @@
 
 import {
   PROXY_CREDENTIALS_ADVICE,
-  PROXY_UPSTREAM_STATUSES,
+  isPassingProxyRefusal,
   isProxyAuthentication,
   isTlsCode,
   proxyStatusOf,
@@ -224,11 +224,6 @@ export interface NetworkFailure {
   /** Set when the answer began (its status) and then broke off after this many bytes. */
   readonly cutOff?: { readonly status: number; readonly bytes: number } | undefined;
   readonly secrets: readonly string[];
-}
-
-/** Whether a proxy refused the tunnel only for now: too many requests, or the host out of its reach just now. */
-export function isPassingProxyRefusal(status: number): boolean {
-  return status === 429 || PROXY_UPSTREAM_STATUSES.has(status);
 }
 
 function proxyRefusalAdvice(status: number, host: string): string {

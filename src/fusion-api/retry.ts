@@ -3,9 +3,9 @@
 // the token step's (src/retry.ts): full-jitter backoff, Retry-After as a floor,
 // capped at 60 s.
 
-import { TRANSIENT_NETWORK_CODES } from '../failures.js';
+import { TRANSIENT_NETWORK_CODES, isPassingProxyRefusal } from '../failures.js';
 import { backoffMs, retryAfterMs, retryDelayMs } from '../retry.js';
-import { IDLE_TIMEOUT_CODE, isPassingProxyRefusal } from './failure.js';
+import { IDLE_TIMEOUT_CODE } from './failure.js';
 
 /** What an attempt ended with, as far as the retry policy cares. */
 export type AttemptOutcome =
@@ -32,9 +32,9 @@ export function isIdempotent(method: string): boolean {
  * outcome is not worth another attempt. 429 is retried for every method (the
  * gateway refused it unseen); 502-504, resets and timeouts only for methods
  * that may be repeated, since a POST or PATCH may have been carried out. A
- * proxy's refusal of the tunnel with 429 or 502-504 is retried for every
- * method, since the request never left; its other refusals (credentials,
- * a host it may not reach) are not.
+ * proxy's refusal of the tunnel is retried for every method, since the
+ * request never left, when the token step retries it too (408, 429, 500,
+ * 502-504); its other refusals (credentials, a host it may not reach) are not.
  */
 export function retryWaitMs(
   method: string,
