@@ -268,7 +268,7 @@ async function main(): Promise<void> {
     console.log(summary('reuse (sealed-token input)', runs.reuse));
     console.log(summary('cache hit (cache: true)', runs.cacheHit));
     console.log(summary('floor  (core + 1 output)', runs.floor));
-    console.log(summary('  the same, undici left out', runs.leanFloor));
+    console.log(summary('  same, undici left out', runs.leanFloor));
     console.log(ratioLine('action/floor         ', ratios.action, TARGET_DEFAULT_RATIO, `; was <= ${TARGET_RATIO}`));
     console.log(
       ratioLine(
@@ -290,7 +290,10 @@ async function main(): Promise<void> {
     console.log(
       '  against the floor with undici left out, as ours (no target; what each costs over a bare step): ' +
         (['action', 'reuse', 'cacheHit'] as const)
-          .map((name) => `${name} ${median(leanRatios[name]).toFixed(3)} (${medianInterval(leanRatios[name])})`)
+          .map((name) => {
+            const label = name === 'cacheHit' ? 'cache hit' : name;
+            return `${label} ${median(leanRatios[name]).toFixed(3)} (${medianInterval(leanRatios[name])})`;
+          })
           .join(', '),
     );
     console.log(
