@@ -256,11 +256,10 @@ async function main(): Promise<void> {
         times[name] = await measures[name]();
         runs[name].push(times[name]);
       }
-      ratios.action.push((times.action as number) / (times.floor as number));
-      ratios.reuse.push((times.reuse as number) / (times.floor as number));
-      ratios.cacheHit.push((times.cacheHit as number) / (times.floor as number));
-      for (const name of ['action', 'reuse', 'cacheHit'] as const)
+      for (const name of ['action', 'reuse', 'cacheHit'] as const) {
+        ratios[name].push((times[name] as number) / (times.floor as number));
         leanRatios[name].push((times[name] as number) / (times.leanFloor as number));
+      }
     }
     const requestsPerSuccess = ims.requests.length / RUNS;
     console.log(`fusion-token-action bench: ${RUNS} rotated rounds under Node ${version}, emulator on loopback`);

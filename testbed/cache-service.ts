@@ -8,7 +8,7 @@
 // out as Azure Storage does (Put Blob, Get Blob Properties, ranged Get Blob),
 // and in 'azure' mode it is the step's HTTP proxy for the blob host, both for
 // proxy-form requests and CONNECT tunnels. Each operation can be scripted to
-// fail: a status, a hang, a corrupt blob, a denial.
+// fail: a status, a hang, a reset, a corrupt blob, a denial.
 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
